@@ -86,6 +86,10 @@ class Engine:
             n += 1
         self.events_run += n
 
+    def run_now(self) -> None:
+        """Run everything due at the current instant (ready work and timers due now)."""
+        self.run_until(self.now)
+
     def next_deadline(self) -> int | None:
         """Time of the next live timer, or None."""
         timers = self._timers

@@ -8,7 +8,7 @@ UNKNOWN. Transmit hands the frame straight back to the receive path (counted onc
 from __future__ import annotations
 
 from ..stack.kernel import PERNET_INIT, Namespace
-from ..stack.netdev import (ARPHRD_LOOPBACK, IFF_LOOPBACK, NetDevice, eth_type_trans)
+from ..stack.netdev import (ARPHRD_LOOPBACK, IFF_LOOPBACK, NetDevice, eth_type_trans, netif_rx)
 from ..stack.skb import PACKET_LOOPBACK  # noqa: F401  (documented pkt_type)
 
 
@@ -36,18 +36,13 @@ class Loopback(NetDevice):
         eth_type_trans(skb, self)
         skb.iif = 0
         skb.dst = None
-        self.kernel.engine._ready.append((_receive, (skb,)))
+        netif_rx(skb)
 
     def get_stats64(self) -> dict:
         st = super().get_stats64()
         st["rx_packets"] = st["tx_packets"]
         st["rx_bytes"] = st["tx_bytes"]
         return st
-
-
-def _receive(skb):
-    from ..stack.netdev import netif_receive
-    netif_receive(skb)
 
 
 def create_loopback(ns: Namespace) -> None:

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from ..stack.errors import EINVAL, KernelError
 from ..stack.kernel import LinkKind, LinkRequest, apply_common, register_kind
-from ..stack.netdev import (IFF_UP, NetDevice, eth_type_trans, netif_receive)
+from ..stack.netdev import BROADCAST_MAC, IFF_UP, NetDevice
+from ..stack.skb import PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST
 
 
 class Veth(NetDevice):
@@ -63,8 +64,21 @@ class Veth(NetDevice):
         skb.sk = None
         skb.priority = 0
         skb.iif = 0
-        eth_type_trans(skb, peer)
-        self.kernel.engine._ready.append((netif_receive, (skb,)))
+        # eth_type_trans() against the peer, inline (hot path)
+        data = skb.data
+        skb.dev = peer
+        skb.mac_len = 14
+        if data[0] & 1:
+            skb.pkt_type = PACKET_BROADCAST if data[:6] == BROADCAST_MAC else PACKET_MULTICAST
+        else:
+            skb.pkt_type = PACKET_HOST if data[:6] == peer.addr else PACKET_OTHERHOST
+        t = (data[12] << 8) | data[13]
+        skb.protocol = t if t >= 0x600 else 1
+        k = self.kernel
+        k.backlog.append(skb)
+        if not k.backlog_scheduled:
+            k.backlog_scheduled = True
+            k.engine.call_soon(k.process_backlog)
 
     def ndo_change_mtu(self, mtu: int) -> None:
         self.mtu = mtu

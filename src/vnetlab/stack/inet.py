@@ -110,7 +110,7 @@ def prefix_mask(plen: int) -> int:
 class InDevice:
     """struct in_device: the device's IPv4 addresses and conf."""
 
-    __slots__ = ("dev", "ifa_list", "conf", "conf_set", "mc_list")
+    __slots__ = ("dev", "ifa_list", "conf", "conf_set", "mc_list", "rcache")
 
     def __init__(self, dev, default_conf: dict):
         self.dev = dev
@@ -118,6 +118,7 @@ class InDevice:
         self.conf = dict(default_conf)
         self.conf_set: set[str] = set()
         self.mc_list: list[int] = []
+        self.rcache: dict = {}   # daddr -> input route entry (owned by the IPv4 layer)
 
     def primaries(self):
         return [a for a in self.ifa_list if not a.flags & IFA_F_SECONDARY]

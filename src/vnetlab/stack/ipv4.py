@@ -31,7 +31,7 @@ from .neigh import (NEIGH_UPDATE_F_OVERRIDE, NUD_CONNECTED, NUD_NOARP, NUD_REACH
                     NUD_VALID, NeighTable)
 from .netdev import (IFF_LOOPBACK, IFF_NOARP, IFF_POINTOPOINT, IFF_UP, NETDEV_CHANGE,
                      NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_DOWN, NETDEV_REGISTER,
-                     NETDEV_UNREGISTER, NETDEV_UP, PTYPE_BASE, dev_queue_xmit)
+                     NETDEV_UNREGISTER, NETDEV_UP, dev_queue_xmit)
 from .skb import (PACKET_BROADCAST, PACKET_HOST, PACKET_LOOPBACK, PACKET_MULTICAST,
                   PACKET_OTHERHOST, Skb)
 
@@ -68,6 +68,7 @@ ICMP_ERROR_TYPES = {ICMP_DEST_UNREACH, 4, ICMP_REDIRECT, ICMP_TIME_EXCEEDED, ICM
 IPTOS_PREC_INTERNETCONTROL = 0xC0
 
 _IPH = struct.Struct("!BBHHHBBHII")
+_TTL_CSUM = struct.Struct("!BBH")
 _ARP = struct.Struct("!HHBBH6sI6sI")
 
 SEC = 1_000_000_000
@@ -128,13 +129,14 @@ class IPv4:
         self.fib = Fib(self)
         self.arp = NeighTable(self)
         self.local_addrs: dict[int, int] = {}     # address -> number of devices holding it
-        self.rcache: dict = {}                    # (daddr, dev) -> (flags, route) input cache
         self.raw: dict[int, list[RawSocket]] = {}
         self.protos: dict = {IPPROTO_ICMP: self.icmp_rcv}
         self.peers: dict[int, list] = {}          # inet_peer rate-limit state
         self.icmp_global = [0, 0]                 # tokens, last
         self.ident = self.kernel.rng.getrandbits(16)
-        self.stats: dict[str, int] = {}
+        self.forwarded = 0                        # IpForwDatagrams
+        ns.ptype[ETH_P_IP] = self.ip_rcv
+        ns.ptype[ETH_P_ARP] = self.arp_rcv
 
     # ======================================================================================
     # sysctl
@@ -188,7 +190,9 @@ class IPv4:
         return effective(self, in_dev, key)
 
     def route_cache_flush(self) -> None:
-        self.rcache.clear()
+        for dev in self.ns.devices:
+            if dev.ip is not None and dev.ip.rcache:
+                dev.ip.rcache.clear()
 
     # ======================================================================================
     # device events (inetdev_event, fib_netdev_event, arp_netdev_event)
@@ -400,42 +404,47 @@ class IPv4:
             return self._drop(skb, dev, "OTHERHOST", "CORE-04")
         data = skb.data
         m = skb.mac_len
-        if len(data) - m < 20:
+        try:
+            vihl, tos, tot, ident, frag, ttl, proto, csum, saddr, daddr = _IPH.unpack_from(data, m)
+        except struct.error:
             return self._drop(skb, dev, "PKT_TOO_SMALL")
-        vihl, tos, tot, ident, frag, ttl, proto, csum, saddr, daddr = _IPH.unpack_from(data, m)
-        ihl = (vihl & 15) << 2
-        if vihl >> 4 != 4 or ihl < 20:
-            return self._drop(skb, dev, "IP_INHDR")
-        if len(data) - m < tot or tot < ihl:
+        if vihl == 0x45:
+            ihl = 20
+        else:
+            ihl = (vihl & 15) << 2
+            if vihl >> 4 != 4 or ihl < 20:
+                return self._drop(skb, dev, "IP_INHDR")
+        n = len(data) - m
+        if n < tot or tot < ihl:
             return self._drop(skb, dev, "PKT_TOO_SMALL")
         if int.from_bytes(data[m:m + ihl], "big") % 0xFFFF:
             return self._drop(skb, dev, "IP_CSUM")
-        if len(data) - m > tot:
+        if n > tot:
             skb.data = data = data[:m + tot]
-        # ---- route input (cached per (daddr, dev) for plain unicast) ----
         in_dev = dev.ip
         if in_dev is None:
             return self._drop(skb, dev, "NOT_SPECIFIED")
-        cached = self.rcache.get((daddr, dev))
-        if cached is None:
-            cached = self.route_input(skb, daddr, saddr, tos, dev, in_dev)
-            if cached is None:
+        # route input, cached per (device, daddr): [flags, route, neighbour, must_validate]
+        ent = in_dev.rcache.get(daddr)
+        if ent is None:
+            ent = self.route_input(skb, daddr, saddr, tos, dev, in_dev)
+            if ent is None:
                 return
-        flags, route = cached
+        flags = ent[0]
         # martian sources, then fib_validate_source() unless its fast path applies (RPF-01)
         if saddr >= 0xE0000000 or saddr < 0x01000000 or (saddr >> 24) == 127:
             if not self._source_ok_martian(saddr, dev, in_dev, flags):
                 return self._drop(skb, dev, "IP_INVALID_SOURCE")
-        if saddr in self.local_addrs or in_dev.conf["rp_filter"] or self.conf_all["rp_filter"] \
-                or (flags & RTCF_FORWARD and route.dev is dev):
+        if ent[3] or saddr in self.local_addrs:
+            route = ent[1]
             if saddr and not self.validate_source(skb, saddr, daddr, dev, in_dev,
                                                   route.dev if flags & RTCF_FORWARD else None):
-                return self._drop(skb, dev, "IP_RPFILTER" if saddr not in self.local_addrs
-                                  else "IP_LOCAL_SOURCE", "RPF-01" if saddr in self.local_addrs
-                                  else "RPF-02")
-        skb.dst = cached
+                local = saddr in self.local_addrs
+                return self._drop(skb, dev, "IP_LOCAL_SOURCE" if local else "IP_RPFILTER",
+                                  "RPF-01" if local else "RPF-02")
+        skb.dst = ent
         if flags & RTCF_FORWARD:
-            return self.ip_forward(skb, route, m, ttl, frag, tot)
+            return self.ip_forward(skb, ent, m, ttl, proto, frag, tot)
         return self.ip_local_deliver(skb, m, ihl, proto, saddr, daddr, frag)
 
     def _source_ok_martian(self, saddr: int, dev, in_dev, flags: int) -> bool:
@@ -451,10 +460,11 @@ class IPv4:
     def route_input(self, skb, daddr: int, saddr: int, tos: int, dev, in_dev):
         """ip_route_input_slow(): returns (flags, route) or None after handling a drop."""
         if daddr == INADDR_BROADCAST or (saddr == 0 and daddr == 0):
-            return (RTCF_LOCAL | RTCF_BROADCAST, None)
+            return [RTCF_LOCAL | RTCF_BROADCAST, None, None, self._must_validate(in_dev, None, dev)]
         if _is_multicast(daddr):
             if daddr == 0xE0000001 or daddr in in_dev.mc_list:
-                return (RTCF_LOCAL | RTCF_MULTICAST, None)
+                return [RTCF_LOCAL | RTCF_MULTICAST, None, None,
+                        self._must_validate(in_dev, None, dev)]
             self._drop(skb, dev, "IP_INADDRERRORS")
             return None
         if _is_zeronet(daddr):
@@ -473,9 +483,9 @@ class IPv4:
             self.ip_error(skb, dev, err, forwarding)
             return None
         if r.type == RTN_BROADCAST:
-            res = (RTCF_LOCAL | RTCF_BROADCAST, r)
+            res = [RTCF_LOCAL | RTCF_BROADCAST, r, None, self._must_validate(in_dev, None, dev)]
         elif r.type == RTN_LOCAL:
-            res = (RTCF_LOCAL, r)
+            res = [RTCF_LOCAL, r, None, self._must_validate(in_dev, None, dev)]
         elif not forwarding:
             self.ip_error(skb, dev, EHOSTUNREACH, False)
             return None
@@ -483,9 +493,15 @@ class IPv4:
             self._drop(skb, dev, "IP_INVALID_DEST")
             return None
         else:
-            res = (RTCF_FORWARD, r)
-        self.rcache[(daddr, dev)] = res
+            res = [RTCF_FORWARD, r, None, self._must_validate(in_dev, r.dev, dev)]
+        in_dev.rcache[daddr] = res
         return res
+
+    def _must_validate(self, in_dev, out_dev, dev) -> bool:
+        """Whether fib_validate_source() must run its full check for this route (not only the
+        "is the source one of our addresses" fast path)."""
+        return bool(self.eff(in_dev, "rp_filter") or self.fib.has_custom_local
+                    or (out_dev is dev and self.eff(in_dev, "send_redirects")))
 
     def ip_error(self, skb, dev, err: int, forwarding: bool) -> None:
         """ip_error(): ICMP unreachable for a failed input route, only when forwarding."""
@@ -495,7 +511,7 @@ class IPv4:
         code = {EHOSTUNREACH: ICMP_HOST_UNREACH, ENETUNREACH: ICMP_NET_UNREACH,
                 EACCES: ICMP_PKT_FILTERED}.get(err)
         if code is not None:
-            skb.dst = (RTCF_FORWARD, None)
+            skb.dst = [RTCF_FORWARD, None, None, False]
             self.icmp_send(skb, ICMP_DEST_UNREACH, code)
         self._drop(skb, dev, "IP_INNOROUTES")
 
@@ -589,15 +605,16 @@ class IPv4:
         return skb
 
     # ---- forwarding --------------------------------------------------------------------------
-    def ip_forward(self, skb, route: Route, m: int, ttl: int, frag: int, tot: int) -> None:
+    def ip_forward(self, skb, ent, m: int, ttl: int, proto: int, frag: int, tot: int) -> None:
         dev = skb.dev
         if skb.pkt_type != PACKET_HOST:
             return self._drop(skb, dev, "OTHERHOST")
         if ttl <= 1:
             self.icmp_send(skb, ICMP_TIME_EXCEEDED, ICMP_EXC_TTL)
             return self._drop(skb, dev, "IP_INHDR")
+        route = ent[1]
         out = route.dev
-        mtu = route.metrics.get("mtu") or out.mtu
+        mtu = route.metrics.get("mtu") or out.mtu if route.metrics else out.mtu
         if tot > mtu and frag & IP_DF:
             self.icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu)
             return self._drop(skb, dev, "PKT_TOO_BIG")
@@ -605,15 +622,31 @@ class IPv4:
         # ip_decrease_ttl(): incremental checksum update
         c = ((data[m + 10] << 8) | data[m + 11]) + 0x0100
         c = (c + (c >> 16)) & 0xFFFF
-        ip = b"".join((data[m:m + 8], bytes((ttl - 1,)), data[m + 9:m + 10],
-                       c.to_bytes(2, "big"), data[m + 12:]))
-        skb.data = ip
-        skb.mac_len = 0
+        mid = _TTL_CSUM.pack(ttl - 1, proto, c)
+        self.forwarded += 1
         skb.priority = 0
         tr = self.kernel.trace
         if tr is not None:
             tr.hop(self.engine.now, self.ns, dev, skb, "forward", repr(route))
-        self.ip_finish_output(skb, out, route.gw or int.from_bytes(ip[16:20], "big"))
+        n = ent[2]
+        if n is None or n.dead:
+            nh = route.gw or int.from_bytes(data[m + 16:m + 20], "big")
+            n = self.arp.entries.get((nh, out))
+            if n is None:
+                n = self.arp.create(nh, out)
+            ent[2] = n
+        hh = n.hh
+        if hh is not None and tot <= out.mtu and out.qdisc_active and not out.ptype_all \
+                and out.egress_hook is None:
+            skb.data = b"".join((hh, data[m:m + 8], mid, data[m + 12:]))
+            skb.mac_len = 14
+            skb.dev = out
+            skb.protocol = ETH_P_IP
+            out.ndo_start_xmit(skb)
+            return
+        skb.data = data[m:m + 8] + mid + data[m + 12:]
+        skb.mac_len = 0
+        self.ip_finish_output(skb, out, n.key)
 
     # ======================================================================================
     # output
@@ -1155,18 +1188,6 @@ def _confirm_addr_indev(ipv4, in_dev, dst: int, local: int, scope: int) -> int:
                 same = False
     return addr if same else 0
 
-
-# ---- protocol registration (ptype_base) ------------------------------------------------------
-def _ip_rcv(skb: Skb) -> None:
-    skb.dev.ns.ipv4.ip_rcv(skb)
-
-
-def _arp_rcv(skb: Skb) -> None:
-    skb.dev.ns.ipv4.arp_rcv(skb)
-
-
-PTYPE_BASE[ETH_P_IP] = _ip_rcv
-PTYPE_BASE[ETH_P_ARP] = _arp_rcv
 
 import errno as _errno  # noqa: E402
 

@@ -7,6 +7,7 @@ Devices register their kind in ``LINK_KINDS`` (and per-netns setup such as ``lo`
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -14,7 +15,7 @@ from ..sim import Engine
 from .errors import EEXIST, EINVAL, ELOOP, ENFILE, ENODEV, ENOENT, EOPNOTSUPP, KernelError
 from .netdev import (IFF_UP, NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_CHANGENAME,
                      NETDEV_DOWN, NETDEV_GOING_DOWN, NETDEV_REGISTER, NETDEV_UNREGISTER, NETDEV_UP,
-                     Linkwatch, NetDevice, rfc2863_policy)
+                     Linkwatch, NetDevice, netif_receive, rfc2863_policy)
 
 IFNAMSIZ = 16
 
@@ -92,6 +93,7 @@ class Namespace:
         self.ipv4 = None
         self.alive = True
         self.ids: dict[int, "Namespace"] = {}     # netnsid -> peer netns (peernet2id)
+        self.ptype: dict = {}                     # ETH_P_* -> handler(skb) (ptype_base)
         from .ipv4 import IPv4
         self.ipv4 = IPv4(self)
         for init in PERNET_INIT:
@@ -168,6 +170,8 @@ class Kernel:
         self.trace = trace
         self.hostname = hostname
         self.rx_count = 0
+        self.backlog: deque = deque()            # the per-CPU backlog (netif_rx)
+        self.backlog_scheduled = False
         self.linkwatch = Linkwatch(self)
         self.notifiers: list[Callable] = []
         self.modules: set[str] = set()
@@ -217,6 +221,17 @@ class Kernel:
             for i, n in list(other.ids.items()):
                 if n is ns:
                     del other.ids[i]
+
+    # -- the receive backlog (net_rx_action / process_backlog) -------------------------------
+    def process_backlog(self) -> None:
+        q = self.backlog
+        pop = q.popleft
+        rx = netif_receive
+        try:
+            while q:
+                rx(pop())
+        finally:
+            self.backlog_scheduled = False
 
     # -- notifier chain ---------------------------------------------------------------------
     def notify(self, event: str, dev: NetDevice, **info) -> None:

@@ -417,7 +417,7 @@ def eth_type_trans(skb: Skb, dev: NetDevice) -> None:
     skb.protocol = proto if proto >= 0x600 else ETH_P_802_3
 
 
-# ETH_P_* -> handler(skb); filled by the protocol modules (ipv4, arp) at import
+# ETH_P_* -> handler(skb) for protocols without per-netns state (per-netns ones: ns.ptype)
 PTYPE_BASE: dict = {}
 
 
@@ -426,8 +426,8 @@ def netif_receive(skb: Skb) -> None:
     dev = skb.dev
     kernel = dev.kernel
     kernel.rx_count += 1
-    skb.iif = skb.iif or dev.ifindex
     while True:
+        skb.iif = dev.ifindex
         if dev.ptype_all:
             for tap in dev.ptype_all:
                 tap(skb, dev, False)
@@ -445,7 +445,9 @@ def netif_receive(skb: Skb) -> None:
                 kernel.rx_count += 1
                 continue
         break
-    fn = PTYPE_BASE.get(skb.protocol)
+    fn = dev.ns.ptype.get(skb.protocol)
+    if fn is None:
+        fn = PTYPE_BASE.get(skb.protocol)
     if fn is not None:
         fn(skb)
         return
@@ -457,7 +459,11 @@ def netif_receive(skb: Skb) -> None:
 
 def netif_rx(skb: Skb) -> None:
     """Queue a received frame to the backlog; it is processed after the current work."""
-    skb.dev.kernel.engine._ready.append((netif_receive, (skb,)))
+    k = skb.dev.kernel
+    k.backlog.append(skb)
+    if not k.backlog_scheduled:
+        k.backlog_scheduled = True
+        k.engine.call_soon(k.process_backlog)
 
 
 def skb_scrub_packet(skb: Skb, xnet: bool) -> None:
@@ -488,7 +494,7 @@ def dev_forward_skb(dev: NetDevice, skb: Skb, rule: str = "CORE-03") -> bool:
     skb.priority = 0
     skb.iif = 0
     eth_type_trans(skb, dev)
-    dev.kernel.engine._ready.append((netif_receive, (skb,)))
+    netif_rx(skb)
     return True
 
 

@@ -1,0 +1,156 @@
+"""``vnetlab bench``: the trunk's performance figures, one ``name: value`` line each.
+
+* l2_rx_per_s      device receptions (``netif_receive`` passes, counted by the kernel) per CPU
+                   second while two netns flood-ping each other through veth + a Linux bridge
+                   (ping -f: the next request leaves when the reply arrives).
+* routed_fwd_per_s IPv4 forwards (IpForwDatagrams summed over the routers) per CPU second while
+                   one host streams packets to another through a chain of 8 routers (veth links).
+* build_10k_s      CPU seconds to build 10,000 netns, each with a veth whose peer is a port of one
+                   bridge in the init netns, all up with an address (measured in a fresh process).
+* build_10k_rss_mb peak RSS of that process (MiB).
+
+CPU time is ``time.process_time()`` around the measured loop only (setup excluded).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+from .api import Lab, parse_ip
+from .wire.checksum import checksum
+
+SEC = 1_000_000_000
+
+
+def _echo(ident: int, seq: int, payload: bytes) -> bytes:
+    body = bytes((8, 0, 0, 0)) + ident.to_bytes(2, "big") + seq.to_bytes(2, "big") + payload
+    c = checksum(body)
+    return body[:2] + c.to_bytes(2, "big") + body[4:]
+
+
+def bench_l2(rounds: int = 50_000) -> float:
+    from .demo import build_demo
+    lab = Lab(seed=7)
+    a, b = build_demo(lab)
+    dst = parse_ip("10.0.0.2")
+    payload = bytes(range(56))
+    state = {"seq": 0}
+    ipv4 = a.ipv4
+
+    def on_reply(ip, skb):
+        if ip[20] == 0 and state["seq"] < rounds:
+            state["seq"] += 1
+            ipv4.ip_send(dst, 1, _echo(0x1234, state["seq"] & 0xFFFF, payload))
+
+    ipv4.raw_open(1, on_reply)
+    ipv4.ip_send(dst, 1, _echo(0x1234, 0, payload))     # resolve ARP outside the measurement
+    lab.run_until_idle()
+    k = lab.kernel
+    rx0 = k.rx_count
+    t0 = time.process_time()
+    ipv4.ip_send(dst, 1, _echo(0x1234, 0, payload))
+    lab.engine.run_now()
+    cpu = time.process_time() - t0
+    return (k.rx_count - rx0) / cpu
+
+
+def build_chain(lab: Lab, routers: int = 8):
+    names = ["h1"] + [f"r{i}" for i in range(1, routers + 1)] + ["h2"]
+    nss = [lab.netns(n) for n in names]
+    for i in range(len(nss) - 1):
+        left, right = nss[i], nss[i + 1]
+        lab.add_veth(f"e{i}r", f"e{i}l", ns=left, peer_ns=right)
+        lab.set_link(f"e{i}r", ns=left, up=True)
+        lab.set_link(f"e{i}l", ns=right, up=True)
+        lab.add_addr(f"e{i}r", f"10.{i}.0.1/24", ns=left)
+        lab.add_addr(f"e{i}l", f"10.{i}.0.2/24", ns=right)
+    last = len(nss) - 1
+    for i, ns in enumerate(nss):
+        lab.set_link("lo", ns=ns, up=True)
+        if 0 < i < last:
+            lab.sysctl_set("net.ipv4.ip_forward", 1, ns=ns)
+        if i < last - 1:
+            lab.add_route(f"10.{last - 1}.0.0/24", ns=ns, via=f"10.{i}.0.2")
+        if i > 1:
+            lab.add_route("10.0.0.0/24", ns=ns, via=f"10.{i - 1}.0.1")
+    lab.run_until_idle()
+    return nss
+
+
+def bench_routed(packets: int = 20_000, burst: int = 200) -> float:
+    lab = Lab(seed=3)
+    nss = build_chain(lab, 8)
+    h1, h2 = nss[0], nss[-1]
+    dst = parse_ip(f"10.{len(nss) - 2}.0.2")
+    got = [0]
+    h2.ipv4.raw_open(253, lambda ip, skb: got.__setitem__(0, got[0] + 1))
+    payload = bytes(64)
+    send = h1.ipv4.ip_send
+    send(dst, 253, payload)          # resolve neighbours along the path first
+    lab.run_until_idle()
+    routers = nss[1:-1]
+    f0 = sum(ns.ipv4.forwarded for ns in routers)
+    eng = lab.engine
+    t0 = time.process_time()
+    sent = 0
+    while sent < packets:
+        for _ in range(burst):
+            send(dst, 253, payload)
+        sent += burst
+        eng.run_now()
+    cpu = time.process_time() - t0
+    fwd = sum(ns.ipv4.forwarded for ns in routers) - f0
+    if got[0] < packets:
+        raise RuntimeError(f"only {got[0]} of {packets} packets arrived")
+    return fwd / cpu
+
+
+def build_star(n: int) -> Lab:
+    lab = Lab(seed=5)
+    lab.add_bridge("br0", up=True)
+    for i in range(n):
+        name = f"n{i}"
+        ns = lab.netns(name)
+        lab.add_veth("eth0", f"v{i}", ns=ns)
+        lab.set_link(f"v{i}", master="br0", up=True)
+        lab.set_link("eth0", ns=ns, up=True)
+        lab.add_addr("eth0", f"10.{(i + 1) >> 16 & 255}.{(i + 1) >> 8 & 255}.{(i + 1) & 255}/8",
+                     ns=ns)
+    lab.run_until_idle()
+    return lab
+
+
+def _build_child(n: int) -> None:
+    t0 = time.process_time()
+    lab = build_star(n)
+    cpu = time.process_time() - t0
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert len(lab.kernel.namespaces) == n + 1
+    print(json.dumps({"cpu": cpu, "rss_mb": rss}))
+
+
+def bench_build(n: int = 10_000) -> tuple[float, float]:
+    out = subprocess.run([sys.executable, "-c",
+                          f"from vnetlab.bench import _build_child; _build_child({n})"],
+                         capture_output=True, text=True, check=True,
+                         env=dict(os.environ, PYTHONHASHSEED="0"))
+    d = json.loads(out.stdout.strip().splitlines()[-1])
+    return d["cpu"], d["rss_mb"]
+
+
+def main(only=None, quick: bool = False, out=print) -> int:
+    want = set(only or ["l2_rx_per_s", "routed_fwd_per_s", "build_10k"])
+    if "l2_rx_per_s" in want:
+        out(f"l2_rx_per_s: {bench_l2(2_000 if quick else 50_000):.0f}")
+    if "routed_fwd_per_s" in want:
+        out(f"routed_fwd_per_s: {bench_routed(2_000 if quick else 20_000):.0f}")
+    if "build_10k" in want:
+        s, mb = bench_build(500 if quick else 10_000)
+        out(f"build_10k_s: {s:.2f}")
+        out(f"build_10k_rss_mb: {mb:.0f}")
+    return 0

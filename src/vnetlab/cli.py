@@ -1,0 +1,30 @@
+"""The ``vnetlab`` command: demo and bench for now; run/sh/shell/up/down/clean/draw come with
+their issues."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="vnetlab", description="A lab for Linux virtual networking")
+    sub = p.add_subparsers(dest="cmd")
+    sub.add_parser("demo", help="ping between two namespaces through a bridge (emulator)")
+    b = sub.add_parser("bench", help="print the benchmark figures, one 'name: value' per line")
+    b.add_argument("--only", action="append", default=None,
+                   help="run only this figure (l2_rx_per_s, routed_fwd_per_s, build_10k)")
+    b.add_argument("--quick", action="store_true", help="smaller runs (for smoke tests)")
+    args = p.parse_args(argv)
+    if args.cmd == "demo":
+        from .demo import main as demo
+        return demo()
+    if args.cmd == "bench":
+        from .bench import main as bench
+        return bench(only=args.only, quick=args.quick)
+    p.print_help(sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
