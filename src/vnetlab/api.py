@@ -7,7 +7,7 @@ here prints; the command layer turns errors into iproute2's text.
     lab = Lab()
     a, b = lab.netns("a"), lab.netns("b")
     lab.add_bridge("br0")
-    lab.add_veth("eth0", "v-a", ns=a)            # eth0 in a, v-a in the init netns
+    lab.add_veth("v-a", "eth0", peer_ns=a)       # v-a in the init netns, its peer eth0 in a
     lab.set_link("v-a", master="br0", up=True)
     lab.add_addr("eth0", "10.0.0.1/24", ns=a)
     lab.ping("10.0.0.2", ns=a, count=3).received
@@ -108,6 +108,8 @@ class Lab:
     def add_veth(self, name: str, peer: str, ns=None, peer_ns=None, *, mtu: int | None = None,
                  peer_mtu: int | None = None, address: str | None = None,
                  peer_address: str | None = None, up: bool = False) -> tuple[NetDevice, NetDevice]:
+        """``ip [-n NS] link add NAME type veth peer name PEER [netns PEER_NS]``: both ends are
+        created in ``ns`` unless ``peer_ns`` names another netns for the peer."""
         n = self.ns(ns)
         preq = LinkRequest(name=peer, net_ns=self.ns(peer_ns) if peer_ns is not None else None,
                            mtu=peer_mtu, address=mac_parse(peer_address) if peer_address else None)

@@ -116,7 +116,7 @@ def build_star(n: int) -> Lab:
     for i in range(n):
         name = f"n{i}"
         ns = lab.netns(name)
-        lab.add_veth("eth0", f"v{i}", ns=ns)
+        lab.add_veth(f"v{i}", "eth0", peer_ns=ns)
         lab.set_link(f"v{i}", master="br0", up=True)
         lab.set_link("eth0", ns=ns, up=True)
         lab.add_addr("eth0", f"10.{(i + 1) >> 16 & 255}.{(i + 1) >> 8 & 255}.{(i + 1) & 255}/8",

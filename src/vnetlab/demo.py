@@ -9,7 +9,7 @@ def build_demo(lab: Lab):
     a, b = lab.netns("a"), lab.netns("b")
     lab.add_bridge("br0", up=True)
     for ns, ip in ((a, "10.0.0.1/24"), (b, "10.0.0.2/24")):
-        lab.add_veth("eth0", f"veth-{ns.name}", ns=ns, peer_ns=None)
+        lab.add_veth(f"veth-{ns.name}", "eth0", peer_ns=ns)
         lab.set_link(f"veth-{ns.name}", master="br0", up=True)
         lab.set_link("eth0", ns=ns, up=True)
         lab.set_link("lo", ns=ns, up=True)

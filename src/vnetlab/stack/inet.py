@@ -108,7 +108,7 @@ def prefix_mask(plen: int) -> int:
 
 
 class InDevice:
-    """struct in_device: the device's IPv4 addresses and conf."""
+    """struct in_device: the device's IPv4 addresses and conf (hashed by identity)."""
 
     __slots__ = ("dev", "ifa_list", "conf", "conf_set", "mc_list", "rcache")
 

@@ -135,6 +135,8 @@ class IPv4:
         self.icmp_global = [0, 0]                 # tokens, last
         self.ident = self.kernel.rng.getrandbits(16)
         self.forwarded = 0                        # IpForwDatagrams
+        self.cached: set = set()                  # in_devs whose input route cache is filled
+        self.ocache: dict = {}                    # output route cache (daddr, saddr, oif, tos)
         ns.ptype[ETH_P_IP] = self.ip_rcv
         ns.ptype[ETH_P_ARP] = self.arp_rcv
 
@@ -190,9 +192,10 @@ class IPv4:
         return effective(self, in_dev, key)
 
     def route_cache_flush(self) -> None:
-        for dev in self.ns.devices:
-            if dev.ip is not None and dev.ip.rcache:
-                dev.ip.rcache.clear()
+        self.ocache.clear()
+        for in_dev in self.cached:
+            in_dev.rcache.clear()
+        self.cached.clear()
 
     # ======================================================================================
     # device events (inetdev_event, fib_netdev_event, arp_netdev_event)
@@ -495,6 +498,7 @@ class IPv4:
         else:
             res = [RTCF_FORWARD, r, None, self._must_validate(in_dev, r.dev, dev)]
         in_dev.rcache[daddr] = res
+        self.cached.add(in_dev)
         return res
 
     def _must_validate(self, in_dev, out_dev, dev) -> bool:
@@ -702,24 +706,43 @@ class IPv4:
                 sk=None, mark: int = 0) -> Skb:
         """Build and send one locally generated IPv4 packet. Raises KernelError when routing
         fails (ENETUNREACH, EHOSTUNREACH, EINVAL, EACCES) or the packet is too big with DF."""
-        route, rtype, src, dev, nexthop = self.route_output(daddr, saddr, oif, tos)
+        key = (daddr, saddr, oif, tos)
+        ent = self.ocache.get(key)
+        if ent is None:
+            route, rtype, src, dev, nexthop = self.route_output(daddr, saddr, oif, tos)
+            # [flags, route, rtype, src, dev, nexthop, neighbour]: the output dst cache entry
+            ent = [RTCF_LOCAL if rtype == RTN_LOCAL else
+                   RTCF_BROADCAST if rtype == RTN_BROADCAST else
+                   RTCF_MULTICAST if rtype == RTN_MULTICAST else 0,
+                   route, rtype, src, dev, nexthop, None]
+            self.ocache[key] = ent
+        src = ent[3]
+        dev = ent[4]
         if ttl is None:
             ttl = self.sysctl["ip_default_ttl"]
-        frag = IP_DF if df and rtype != RTN_LOCAL and not self.sysctl["ip_no_pmtu_disc"] else 0
-        if df and rtype == RTN_LOCAL:
-            frag = IP_DF
+        frag = IP_DF if df and (ent[2] == RTN_LOCAL or not self.sysctl["ip_no_pmtu_disc"]) else 0
         if ident is None:
-            ident = 0 if frag & IP_DF else self.next_ident()
+            ident = 0 if frag else self.next_ident()
         ip = ip_build(src, daddr, proto, payload, ttl, tos, ident, frag)
-        if frag & IP_DF and len(ip) > dev.mtu:
+        if frag and len(ip) > dev.mtu:
             raise KernelError(EMSGSIZE)
-        skb = Skb(ip, dev=dev, protocol=ETH_P_IP, mac_len=0)
+        skb = Skb(ip, dev, ETH_P_IP, 0)
         skb.sk = sk
         skb.mark = mark
-        skb.dst = (RTCF_LOCAL if rtype == RTN_LOCAL else
-                   RTCF_BROADCAST if rtype == RTN_BROADCAST else
-                   RTCF_MULTICAST if rtype == RTN_MULTICAST else 0, route)
-        self.ip_finish_output(skb, dev, nexthop)
+        skb.dst = ent
+        n = ent[6]
+        if n is not None and not n.dead and n.hh is not None and dev.qdisc_active \
+                and not dev.ptype_all and dev.egress_hook is None and len(ip) <= dev.mtu:
+            skb.data = n.hh + ip
+            skb.mac_len = 14
+            dev.ndo_start_xmit(skb)
+            return skb
+        if dev.has_eth_header and (n is None or n.dead):
+            n = self.arp.entries.get((ent[5], dev))
+            if n is None:
+                n = self.arp.create(ent[5], dev)
+            ent[6] = n
+        self.ip_finish_output(skb, dev, ent[5])
         return skb
 
     def ip_finish_output(self, skb: Skb, dev, nexthop: int) -> None:
