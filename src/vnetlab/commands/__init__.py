@@ -1,0 +1,77 @@
+"""The emulator's tools (ip, sysctl, ping, ...): iproute2's syntax and text live here and only here.
+
+Every command is ``fn(ctx, argv) -> exit status`` and writes to ``ctx.out`` / ``ctx.err``.
+``run(lab, argv)`` runs one command line and returns (status, stdout, stderr).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+COMMANDS: dict = {}
+
+
+class Exit(Exception):
+    """Raised by a command to stop with an exit status (like the tools' exit())."""
+
+    def __init__(self, code: int):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class Ctx:
+    lab: object
+    ns: object = None                   # the netns the command runs in
+    out: list = field(default_factory=list)
+    err: list = field(default_factory=list)
+    stdin: str = ""
+
+    def __post_init__(self):
+        if self.ns is None:
+            self.ns = self.lab.kernel.init_ns
+
+    def print(self, text: str = "", end: str = "\n") -> None:
+        self.out.append(text + end)
+
+    def eprint(self, text: str = "", end: str = "\n") -> None:
+        self.err.append(text + end)
+
+    def fail(self, text: str, code: int) -> None:
+        self.eprint(text)
+        raise Exit(code)
+
+    @property
+    def stdout(self) -> str:
+        return "".join(self.out)
+
+    @property
+    def stderr(self) -> str:
+        return "".join(self.err)
+
+
+def command(name: str):
+    def deco(fn):
+        COMMANDS[name] = fn
+        return fn
+    return deco
+
+
+def load_all() -> None:
+    """Import every command module (each registers itself)."""
+    from . import ip  # noqa: F401
+
+def run(lab, argv: list[str], ns=None, stdin: str = "") -> tuple[int, str, str]:
+    """Run one command; never raises for bad input (the tool's error text and status instead)."""
+    load_all()
+    ctx = Ctx(lab, ns=ns, stdin=stdin)
+    if not argv:
+        return 0, "", ""
+    fn = COMMANDS.get(argv[0])
+    if fn is None:
+        return 127, "", f"vnetlab: {argv[0]}: command not provided by the emulator\n"
+    try:
+        code = fn(ctx, list(argv[1:]))
+    except Exit as e:
+        code = e.code
+    return code & 0xFF, ctx.stdout, ctx.stderr
