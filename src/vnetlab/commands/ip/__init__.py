@@ -89,7 +89,7 @@ def main(ctx, argv: list[str]) -> int:
         elif matches(opt, "-tshort"):
             o.timestamp = True
         elif matches(opt, "-Version"):
-            ctx.print("ip utility, iproute2-6.1.0, libbpf 1.1.0")
+            ctx.print("ip utility, iproute2-6.1.0, libbpf 1.1.2")
             return 0
         elif matches(opt, "-force"):
             o.force = True
