@@ -24,7 +24,7 @@ def main(out=print) -> int:
     out("vnetlab demo: netns a (10.0.0.1) -- veth -- br0 -- veth -- netns b (10.0.0.2)")
     res = lab.ping("10.0.0.2", ns=a, count=3, interval=1.0)
     out(f"PING 10.0.0.2 from netns a: {res.transmitted} transmitted, {res.received} received, "
-        f"{res.loss_percent}% packet loss")
+        f"{res.loss_percent:g}% packet loss")
     for r in res.replies:
         out(f"  {r.size} bytes from {fmt_ip(r.src)}: icmp_seq={r.seq} ttl={r.ttl} "
             f"time={r.rtt_ns / 1e6:.3f} ms (virtual)")

@@ -1,14 +1,21 @@
-"""iputils ping, as a user-space program on the emulated kernel: ICMP echo over a raw socket.
+"""iputils ping (20221126), as a user-space program on the emulated kernel: ICMP echo over a raw
+socket, with iputils' timing rules (ping_common.c main_loop / pinger / __schedule_exit):
 
-Semantics kept from iputils: one request per ``interval`` (default 1 s), identifier per process,
-sequence from 1, payload = 16 bytes of timestamp-like data padded with 0x10.. pattern to ``size``
-bytes (default 56, so 84-byte IP packets), replies matched by (identifier, sequence); ICMP errors
-quoting one of our requests are reported ("Destination Host Unreachable", "Time to live exceeded").
-A sendmsg failure (no route) is reported the way ping reports it and counts as an error.
+* the first request leaves at once, the next every ``interval`` (``-i``, default 1 s); flood
+  (``-f``) sends the next request as soon as a reply arrives, else every 10 ms;
+* with a count (``-c``) ping stops when replies + errors reach the count, or, after the last
+  request, when it has waited ``max(2 * max rtt, interval)`` (if any reply came) or the linger
+  time (``-W``, default 10 s);
+* with a deadline (``-w``) it stops at the deadline, or at the first error;
+* ``pipesize`` is the largest number of requests outstanding when an answer came back;
+* statistics "time" runs from the first to the last request sent.
+
+Identifier per process, sequence from 1, payload = 16 bytes of timestamp then the 0x10.. pattern.
 """
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass, field
 
@@ -16,6 +23,7 @@ from ..stack.errors import KernelError
 from ..wire.checksum import checksum
 
 SEC = 1_000_000_000
+MS = 1_000_000
 
 
 @dataclass
@@ -25,6 +33,8 @@ class Reply:
     ttl: int
     size: int          # ICMP bytes (header + payload), what ping prints as "N bytes"
     rtt_ns: int
+    at_ns: int = 0
+    dup: bool = False
 
 
 @dataclass
@@ -33,6 +43,8 @@ class Error:
     src: int
     type: int
     code: int
+    info: int = 0
+    at_ns: int = 0
 
 
 @dataclass
@@ -41,9 +53,11 @@ class PingResult:
     transmitted: int = 0
     replies: list[Reply] = field(default_factory=list)
     errors: list[Error] = field(default_factory=list)
+    events: list = field(default_factory=list)      # replies and errors in arrival order
     send_errors: list[tuple[int, int]] = field(default_factory=list)   # (seq, errno)
     duplicates: int = 0
-    elapsed_ns: int = 0
+    elapsed_ns: int = 0          # first to last request sent
+    pipesize: int = 1
 
     @property
     def received(self) -> int:
@@ -54,93 +68,152 @@ class PingResult:
         return self.received > 0
 
     @property
-    def loss_percent(self) -> int:
+    def loss_percent(self) -> float:
         if not self.transmitted:
             return 0
-        return int((self.transmitted - self.received) * 100 / self.transmitted)
+        return (self.transmitted - self.received) * 100 / self.transmitted
+
+    def rtt_stats_us(self) -> tuple[int, int, int, int]:
+        """(min, avg, max, mdev) in microseconds, computed as iputils does (integer us)."""
+        ts = [r.rtt_ns // 1000 for r in self.replies if not r.dup]
+        if not ts:
+            return (0, 0, 0, 0)
+        n = len(ts)
+        tsum = sum(ts)
+        tsum2 = sum(t * t for t in ts)
+        avg = tsum / n
+        mdev = math.sqrt(max(tsum2 / n - avg * avg, 0.0))
+        return (min(ts), int(avg), max(ts), int(mdev))
 
 
 class Ping:
-    """Drive with the engine: ``Ping(ns, dst, ...).start()`` then run the engine;
-    ``done`` becomes True after the last reply or the deadline."""
+    """Drive with the engine: ``Ping(ns, dst, ...).start()`` then run the engine until ``done``."""
 
     def __init__(self, ns, dst: int, count: int = 1, interval_ns: int = SEC, size: int = 56,
                  ttl: int | None = None, wait_ns: int = 10 * SEC, ident: int | None = None,
-                 src: int = 0, dev=None, on_done=None):
+                 src: int = 0, dev=None, on_done=None, deadline_ns: int | None = None,
+                 flood: bool = False, on_event=None):
         self.ns = ns
         self.ipv4 = ns.ipv4
         self.engine = ns.kernel.engine
         self.dst = dst
-        self.count = count
+        self.count = count          # 0 = no count
         self.interval = interval_ns
         self.size = size
         self.ttl = ttl
         self.wait = wait_ns
+        self.deadline = deadline_ns
+        self.flood = flood
         self.ident = ident if ident is not None else (ns.kernel.rng.getrandbits(16) or 1)
         self.src = src
         self.dev = dev
         self.on_done = on_done
+        self.on_event = on_event
         self.result = PingResult(dst)
         self.sent_at: dict[int, int] = {}
         self.sock = None
         self.done = False
         self.timer = None
+        self.exit_timer = None
+        self.deadline_timer = None
         self.start_ns = 0
+        self.tmax = 0
 
+    # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> "Ping":
         self.sock = self.ipv4.raw_open(1, self._on_packet, self.dev)
         self.start_ns = self.engine.now
-        self._send(1)
+        if self.deadline is not None:
+            self.deadline_timer = self.engine.call_later(self.deadline, self._finish)
+        self._send()
         return self
 
-    def _payload(self, seq: int) -> bytes:
+    def _payload(self) -> bytes:
         n = self.size
         t = self.engine.now
         stamp = struct.pack("<QQ", t // SEC, (t % SEC) // 1000) if n >= 16 else b""
         pad = bytes((i + 16) & 0xFF for i in range(16, n)) if n > 16 else b""
         return (stamp + pad)[:n]
 
-    def _send(self, seq: int) -> None:
-        body = struct.pack("!BBHHH", 8, 0, 0, self.ident, seq) + self._payload(seq)
+    def _send(self) -> None:
+        if self.done:
+            return
+        res = self.result
+        seq = res.transmitted + 1
+        body = struct.pack("!BBHHH", 8, 0, 0, self.ident, seq & 0xFFFF) + self._payload()
         c = checksum(body)
         body = body[:2] + c.to_bytes(2, "big") + body[4:]
-        self.result.transmitted += 1
-        self.sent_at[seq] = self.engine.now
+        res.transmitted = seq
+        self.sent_at[seq & 0xFFFF] = self.engine.now
+        res.elapsed_ns = self.engine.now - self.start_ns
         try:
             self.ipv4.ip_send(self.dst, 1, body, saddr=self.src, oif=self.dev, ttl=self.ttl)
         except KernelError as e:
-            self.result.send_errors.append((seq, e.errno))
-        if seq < self.count:
-            self.timer = self.engine.call_later(self.interval, self._send, seq + 1)
-        else:
-            self.timer = self.engine.call_later(self._linger(), self._finish)
+            res.send_errors.append((seq, e.errno))
+        if self.count and seq >= self.count and self.deadline is None:
+            self._schedule_exit()
+            return
+        delay = 10 * MS if self.flood else self.interval
+        self.timer = self.engine.call_later(delay, self._send)
 
-    def _linger(self) -> int:
-        # iputils waits for the last reply up to max(2 * max rtt, 1 s)..wait; emulate with wait
+    def _schedule_exit(self) -> None:
+        if self.exit_timer is not None:
+            self.exit_timer.cancel()
         if self.result.replies:
-            rtt = max(r.rtt_ns for r in self.result.replies)
-            return min(self.wait, max(2 * rtt, SEC))
-        return self.wait
+            wait = max(2 * self.tmax, self.interval)
+        else:
+            wait = self.wait
+        self.exit_timer = self.engine.call_later(wait, self._finish)
 
+    def _acknowledge(self, seq: int) -> None:
+        diff = (self.result.transmitted - seq) & 0xFFFF
+        if diff <= 0x7FFF and diff + 1 > self.result.pipesize:
+            self.result.pipesize = diff + 1
+
+    def _after_answer(self) -> None:
+        res = self.result
+        if self.count and res.received + len(res.errors) >= self.count:
+            self._finish()
+            return
+        if self.deadline is not None and res.errors:
+            self._finish()
+            return
+        if self.flood and not (self.count and res.transmitted >= self.count):
+            if self.timer is not None:
+                self.timer.cancel()
+            self._send()
+
+    # -- receive ------------------------------------------------------------------------------
     def _on_packet(self, ip: bytes, skb) -> None:
+        if self.done:
+            return
         ihl = (ip[0] & 15) * 4
         icmp = ip[ihl:]
         if len(icmp) < 8:
             return
         src = int.from_bytes(ip[12:16], "big")
         t = icmp[0]
+        now = self.engine.now
+        res = self.result
         if t == 0:
             ident, seq = struct.unpack_from("!HH", icmp, 4)
             if ident != self.ident or seq not in self.sent_at:
                 return
-            if any(r.seq == seq for r in self.result.replies):
-                self.result.duplicates += 1
-                return
-            self.result.replies.append(Reply(seq, src, ip[8], len(icmp),
-                                             self.engine.now - self.sent_at[seq]))
-            if self.result.received >= self.count and seq == self.count:
-                self._finish()
-        elif t in (3, 11, 12, 5):
+            rtt = now - self.sent_at[seq]
+            dup = any(r.seq == seq for r in res.replies)
+            r = Reply(seq, src, ip[8], len(icmp), rtt, now, dup)
+            res.replies.append(r)
+            res.events.append(r)
+            if dup:
+                res.duplicates += 1
+            else:
+                self._acknowledge(seq)
+                self.tmax = max(self.tmax, rtt)
+            if self.on_event is not None:
+                self.on_event(r)
+            if not dup:
+                self._after_answer()
+        elif t in (3, 4, 5, 11, 12):
             inner = icmp[8:]
             if len(inner) < 28 or inner[9] != 1:
                 return
@@ -153,15 +226,22 @@ class Ping:
             ident, seq = struct.unpack_from("!HH", q, 4)
             if ident != self.ident:
                 return
-            self.result.errors.append(Error(seq, src, t, icmp[1]))
+            info = int.from_bytes(icmp[4:8], "big")
+            e = Error(seq, src, t, icmp[1], info, now)
+            res.errors.append(e)
+            res.events.append(e)
+            self._acknowledge(seq)
+            if self.on_event is not None:
+                self.on_event(e)
+            self._after_answer()
 
     def _finish(self) -> None:
         if self.done:
             return
         self.done = True
-        if self.timer is not None:
-            self.timer.cancel()
-        self.result.elapsed_ns = self.engine.now - self.start_ns
+        for tm in (self.timer, self.exit_timer, self.deadline_timer):
+            if tm is not None:
+                tm.cancel()
         self.ipv4.raw_close(self.sock)
         if self.on_done is not None:
             self.on_done(self.result)

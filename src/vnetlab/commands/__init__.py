@@ -59,7 +59,7 @@ def command(name: str):
 
 def load_all() -> None:
     """Import every command module (each registers itself)."""
-    from . import ip, sysctl  # noqa: F401
+    from . import ip, ping, sysctl  # noqa: F401
 
 def run(lab, argv: list[str], ns=None, stdin: str = "") -> tuple[int, str, str]:
     """Run one command; never raises for bad input (the tool's error text and status instead)."""

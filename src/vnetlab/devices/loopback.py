@@ -35,8 +35,7 @@ class Loopback(NetDevice):
         self.rx_bytes += n
         eth_type_trans(skb, self)
         skb.iif = 0
-        skb.dst = None
-        netif_rx(skb)
+        netif_rx(skb)   # skb.dst is kept: the receive path trusts it (skb_valid_dst)
 
     def get_stats64(self) -> dict:
         st = super().get_stats64()

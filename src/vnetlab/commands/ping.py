@@ -1,0 +1,276 @@
+"""``ping`` (iputils 20221126) on the emulator, in virtual time: the text, the statistics and the
+exit status of the real tool. The protocol side is ``vnetlab.apps.ping``."""
+
+from __future__ import annotations
+
+from ..apps.ping import MS, SEC, Ping
+from ..stack.errors import KernelError
+from . import command
+
+UNREACH = {0: "Destination Net Unreachable", 1: "Destination Host Unreachable",
+           2: "Destination Protocol Unreachable", 3: "Destination Port Unreachable",
+           5: "Source Route Failed", 6: "Destination Net Unknown", 7: "Destination Host Unknown",
+           8: "Source Host Isolated", 9: "Destination Net Prohibited",
+           10: "Destination Host Prohibited", 11: "Destination Net Unreachable for Type of Service",
+           12: "Destination Host Unreachable for Type of Service", 13: "Packet filtered",
+           14: "Precedence Violation", 15: "Precedence Cutoff"}
+
+USAGE = """
+Usage
+  ping [options] <destination>
+
+Options:
+  <destination>      dns name or ip address
+  -a                 use audible ping
+  -A                 use adaptive ping
+  -B                 sticky source address
+  -c <count>         stop after <count> replies
+  -C                 call connect() syscall on socket creation
+  -D                 print timestamps
+  -d                 use SO_DEBUG socket option
+  -e <identifier>    define identifier for ping session, default is random for
+                     SOCK_RAW and kernel defined for SOCK_DGRAM
+                     Imply using SOCK_RAW (for IPv4 only for identifier 0)
+  -f                 flood ping
+  -h                 print help and exit
+  -I <interface>     either interface name or address
+  -i <interval>      seconds between sending each packet
+  -L                 suppress loopback of multicast packets
+  -l <preload>       send <preload> number of packages while waiting replies
+  -m <mark>          tag the packets going out
+  -M <pmtud opt>     define path MTU discovery, can be one of <do|dont|want>
+  -n                 no dns name resolution
+  -O                 report outstanding replies
+  -p <pattern>       contents of padding byte
+  -q                 quiet output
+  -Q <tclass>        use quality of service <tclass> bits
+  -s <size>          use <size> as number of data bytes to be sent
+  -S <size>          use <size> as SO_SNDBUF socket option value
+  -t <ttl>           define time to live
+  -U                 print user-to-user latency
+  -v                 verbose output
+  -V                 print version and exit
+  -w <deadline>      reply wait <deadline> in seconds
+  -W <timeout>       time to wait for response
+
+IPv4 options:
+  -4                 use IPv4
+  -b                 allow pinging broadcast
+  -R                 record route
+  -T <timestamp>     define timestamp, can be one of <tsonly|tsandaddr|tsprespec>
+
+IPv6 options:
+  -6                 use IPv6
+  -F <flowlabel>     define flow label, default is random
+  -N <nodeinfo opt>  use icmp6 node info query, try -N help as a help
+
+For more details see ping(8).
+"""
+
+_WITH_ARG = set("cIiwWstlmMpQSTeFN")
+_FLAGS = set("aABCDdfhLnOqUvV46bR")
+
+
+def _ip(text: str) -> int | None:
+    parts = text.split(".")
+    if len(parts) != 4 or not all(p.isdigit() and int(p) < 256 for p in parts):
+        return None
+    v = 0
+    for p in parts:
+        v = (v << 8) | int(p)
+    return v
+
+
+def _fmt(v: int) -> str:
+    return f"{v >> 24 & 255}.{v >> 16 & 255}.{v >> 8 & 255}.{v & 255}"
+
+
+def _ms(ns: int) -> str:
+    """iputils' reply time: 3 decimals under 1 ms ... none from 100 ms."""
+    us = ns // 1000
+    if us >= 100000:
+        return f"{us // 1000}"
+    if us >= 10000:
+        return f"{us // 1000}.{us % 1000 // 100:01d}"
+    if us >= 1000:
+        return f"{us // 1000}.{us % 1000 // 10:02d}"
+    return f"{us // 1000}.{us % 1000:03d}"
+
+
+def _num(ctx, opt: str, val: str, kind=float):
+    try:
+        return kind(val)
+    except ValueError:
+        ctx.fail(f"ping: invalid argument: '{val}'", 2)
+
+
+@command("ping")
+def main(ctx, argv: list[str]) -> int:
+    o = {"c": 0, "i": None, "w": None, "W": 10.0, "s": 56, "t": None, "I": None, "q": False,
+         "f": False, "n": False, "b": False}
+    args = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a.startswith("-") and len(a) > 1 and not args:
+            j = 1
+            while j < len(a):
+                ch = a[j]
+                if ch in _WITH_ARG:
+                    val = a[j + 1:] if j + 1 < len(a) else None
+                    if val is None:
+                        i += 1
+                        if i >= len(argv):
+                            ctx.eprint(f"ping: option requires an argument -- '{ch}'")
+                            ctx.eprint(USAGE, end="")
+                            return 2
+                        val = argv[i]
+                    _opt(ctx, o, ch, val)
+                    break
+                if ch not in _FLAGS:
+                    ctx.eprint(f"ping: invalid option -- '{ch}'")
+                    ctx.eprint(USAGE, end="")
+                    return 2
+                if ch == "V":
+                    ctx.print("ping from iputils 20221126")
+                    return 0
+                if ch == "h":
+                    ctx.print(USAGE, end="")
+                    return 2
+                o[ch] = True
+                j += 1
+        else:
+            args.append(a)
+        i += 1
+    if not args:
+        ctx.eprint(USAGE, end="")
+        return 2
+    host = args[-1]
+    dst = _ip(host)
+    if dst is None:
+        ctx.fail(f"ping: {host}: Temporary failure in name resolution", 2)
+    ns = ctx.ns
+    ipv4 = ns.ipv4
+    dev = None
+    src = 0
+    if o["I"] is not None:
+        s = _ip(o["I"])
+        if s is not None:
+            src = s
+        else:
+            dev = ns.get(o["I"])
+            if dev is None:
+                ctx.fail(f"ping: SO_BINDTODEVICE {o['I']}: No such device", 2)
+    # iputils first connect()s a probe socket: routing errors show up here
+    try:
+        route, rtype, rsrc, odev, nh = ipv4.route_output(dst, src, dev)
+    except KernelError as e:
+        from .ip.common import strerror
+        ctx.fail(f"ping: connect: {strerror(e.errno)}", 2)
+    if rtype == 3 and not o["b"]:   # RTN_BROADCAST
+        ctx.fail(f"ping: Do you want to ping broadcast? Then -b. If not, check your local "
+                 f"firewall rules", 2)
+    size = o["s"]
+    ctx.print(f"PING {host} ({_fmt(dst)}) {size}({size + 28}) bytes of data.")
+    interval = o["i"]
+    if interval is None:
+        interval = 0.0 if o["f"] else 1.0
+    quiet = o["q"]
+    out_lines = ctx.out
+
+    def on_event(ev):
+        if quiet:
+            return
+        if o["f"]:
+            return
+        if hasattr(ev, "rtt_ns"):
+            dup = " (DUP!)" if ev.dup else ""
+            out_lines.append(f"{ev.size} bytes from {_fmt(ev.src)}: icmp_seq={ev.seq} "
+                             f"ttl={ev.ttl} time={_ms(ev.rtt_ns)} ms{dup}\n")
+        else:
+            out_lines.append(f"From {_fmt(ev.src)} icmp_seq={ev.seq} {_err_text(ev)}\n")
+
+    p = Ping(ns, dst, count=o["c"], interval_ns=int(interval * SEC), size=size, ttl=o["t"],
+             wait_ns=int(o["W"] * SEC), src=src, dev=dev, flood=o["f"],
+             deadline_ns=int(o["w"] * SEC) if o["w"] is not None else None, on_event=on_event)
+    p.start()
+    eng = ctx.lab.engine
+    while not p.done:
+        nxt = eng.next_deadline()
+        if nxt is None:
+            break
+        eng.run_until(nxt)
+    res = p.result
+    return _finish(ctx, host, res, o)
+
+
+def _opt(ctx, o, ch, val) -> None:
+    if ch == "c":
+        n = _num(ctx, ch, val, int)
+        if n <= 0:
+            ctx.fail(f"ping: invalid argument: '{val}': out of range: 1 <= value <= "
+                     f"9223372036854775807", 2)
+        o["c"] = n
+    elif ch == "i":
+        v = _num(ctx, ch, val)
+        if v < 0.002 and v != 0:
+            ctx.fail("ping: cannot flood; minimal interval allowed for user is 2ms", 2)
+        o["i"] = v
+    elif ch == "w":
+        o["w"] = _num(ctx, ch, val)
+    elif ch == "W":
+        o["W"] = _num(ctx, ch, val)
+    elif ch == "s":
+        n = _num(ctx, ch, val, int)
+        if not 0 <= n <= 65507:
+            ctx.fail(f"ping: invalid argument: '{val}': out of range: 0 <= value <= 2147483647",
+                     2)
+        o["s"] = n
+    elif ch == "t":
+        n = _num(ctx, ch, val, int)
+        if not 0 <= n <= 255:
+            ctx.fail(f"ping: invalid argument: '{val}': out of range: 0 <= value <= 255", 2)
+        o["t"] = n
+    elif ch == "I":
+        o["I"] = val
+    else:
+        o[ch] = val
+
+
+def _err_text(e) -> str:
+    if e.type == 3:
+        if e.code == 4:
+            return f"Frag needed and DF set (mtu = {e.info & 0xFFFF})"
+        return UNREACH.get(e.code, f"Dest Unreachable, Bad Code: {e.code}")
+    if e.type == 11:
+        return "Time to live exceeded" if e.code == 0 else "Frag reassembly time exceeded"
+    if e.type == 12:
+        return f"Parameter problem: pointer = {e.info >> 24}"
+    if e.type == 5:
+        return "Redirect Network"
+    return f"Bad ICMP type: {e.type}"
+
+
+def _finish(ctx, host: str, res, o) -> int:
+    loss = res.loss_percent
+    ctx.print("")
+    ctx.print(f"--- {host} ping statistics ---")
+    line = f"{res.transmitted} packets transmitted, {res.received} received"
+    if res.duplicates:
+        line += f", +{res.duplicates} duplicates"
+    if res.errors:
+        line += f", +{len(res.errors)} errors"
+    line += f", {loss:g}% packet loss, time {res.elapsed_ns // MS}ms"
+    ctx.print(line)
+    parts = []
+    if res.received:
+        mn, avg, mx, mdev = res.rtt_stats_us()
+        parts.append(f"rtt min/avg/max/mdev = {mn // 1000}.{mn % 1000:03d}/{avg // 1000}."
+                     f"{avg % 1000:03d}/{mx // 1000}.{mx % 1000:03d}/{mdev // 1000}."
+                     f"{mdev % 1000:03d} ms")
+    if res.pipesize > 1:
+        parts.append(f"pipe {res.pipesize}")
+    ctx.print(", ".join(parts))
+    if o["c"] and o["w"] is not None and res.received < o["c"]:
+        return 1
+    return 0 if res.received else 1
