@@ -15,7 +15,16 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--only", action="append", default=None,
                    help="run only this figure (l2_rx_per_s, routed_fwd_per_s, build_10k)")
     b.add_argument("--quick", action="store_true", help="smaller runs (for smoke tests)")
+    sh = sub.add_parser("sh", help="run a bash script against the emulator (ip, sysctl, ping...)")
+    sh.add_argument("script")
+    sh.add_argument("args", nargs=argparse.REMAINDER)
+    sh.add_argument("--seed", type=int, default=0)
+    sh.add_argument("--virtual", action="store_true",
+                    help="do not follow the wall clock (commands complete at once)")
     args = p.parse_args(argv)
+    if args.cmd == "sh":
+        from .shell import run_script
+        return run_script(args.script, args.args, seed=args.seed, realtime=not args.virtual)
     if args.cmd == "demo":
         from .demo import main as demo
         return demo()

@@ -194,6 +194,10 @@ def main(ctx, argv: list[str]) -> int:
              wait_ns=int(o["W"] * SEC), src=src, dev=dev, flood=o["f"],
              deadline_ns=int(o["w"] * SEC) if o["w"] is not None else None, on_event=on_event)
     p.start()
+    spawn = getattr(ctx, "spawn", None)
+    if spawn is not None:   # under `vnetlab sh`: the server finishes us when virtual time comes
+        spawn(ctx, lambda: p.done, lambda: _finish(ctx, host, p.result, o))
+        return 0
     eng = ctx.lab.engine
     while not p.done:
         nxt = eng.next_deadline()
