@@ -39,11 +39,11 @@ def bench_l2(rounds: int = 50_000) -> float:
     a, b = build_demo(lab)
     dst = parse_ip("10.0.0.2")
     payload = bytes(range(56))
-    state = {"seq": 0}
+    state = {"seq": 0, "on": False}
     ipv4 = a.ipv4
 
     def on_reply(ip, skb):
-        if ip[20] == 0 and state["seq"] < rounds:
+        if state["on"] and ip[20] == 0 and state["seq"] < rounds:
             state["seq"] += 1
             ipv4.ip_send(dst, 1, _echo(0x1234, state["seq"] & 0xFFFF, payload))
 
@@ -51,11 +51,14 @@ def bench_l2(rounds: int = 50_000) -> float:
     ipv4.ip_send(dst, 1, _echo(0x1234, 0, payload))     # resolve ARP outside the measurement
     lab.run_until_idle()
     k = lab.kernel
+    state["on"] = True
     rx0 = k.rx_count
     t0 = time.process_time()
     ipv4.ip_send(dst, 1, _echo(0x1234, 0, payload))
     lab.engine.run_now()
     cpu = time.process_time() - t0
+    if state["seq"] < rounds:
+        raise RuntimeError(f"flood stopped after {state['seq']} of {rounds} round trips")
     return (k.rx_count - rx0) / cpu
 
 
