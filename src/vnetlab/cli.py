@@ -21,7 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     sh.add_argument("--seed", type=int, default=0)
     sh.add_argument("--virtual", action="store_true",
                     help="do not follow the wall clock (commands complete at once)")
+    sh.add_argument("--backend", choices=("emu", "linux"), default="emu",
+                    help="emu: the emulator (default); linux: the real tools on the real "
+                         "kernel, in a throwaway sandbox")
     args = p.parse_args(argv)
+    if args.cmd == "sh" and args.backend == "linux":
+        from .backends.linux import run_script as run_linux
+        return run_linux(args.script, args.args)
     if args.cmd == "sh":
         from .shell import run_script
         return run_script(args.script, args.args, seed=args.seed, realtime=not args.virtual)

@@ -1,0 +1,1 @@
+"""Backends: ``emu`` (the emulator, vnetlab.shell) and ``linux`` (the real kernel, sandboxed)."""
