@@ -49,7 +49,7 @@ def bench_l2(rounds: int = 50_000) -> float:
 
     ipv4.raw_open(1, on_reply)
     ipv4.ip_send(dst, 1, _echo(0x1234, 0, payload))     # resolve ARP outside the measurement
-    lab.run_until_idle()
+    lab.run_for(0.1)
     k = lab.kernel
     state["on"] = True
     rx0 = k.rx_count
@@ -95,7 +95,7 @@ def bench_routed(packets: int = 20_000, burst: int = 200) -> float:
     payload = bytes(64)
     send = h1.ipv4.ip_send
     send(dst, 253, payload)          # resolve neighbours along the path first
-    lab.run_until_idle()
+    lab.run_for(0.1)
     routers = nss[1:-1]
     f0 = sum(ns.ipv4.forwarded for ns in routers)
     eng = lab.engine

@@ -86,6 +86,9 @@ def netns_exec(argv):
         sys.stderr.write(resp["err"])
         return resp["code"]
     env = dict(os.environ, VNETLAB_NS=ns)
+    if not find(cmd[0]):
+        sys.stderr.write('exec of "%s" failed: No such file or directory\n' % cmd[0])
+        return 1
     mnt = resp["out"].strip()
     if mnt and os.environ.get("VNETLAB_SYSDIR"):
         cmd = ["unshare", "-m", "--propagation", "private", "sh", "-c",
@@ -94,7 +97,14 @@ def netns_exec(argv):
         os.execvpe(cmd[0], cmd, env)
     except OSError:
         sys.stderr.write('exec of "%s" failed: No such file or directory\n' % rest[3])
-        return 255
+        return 1
+def find(cmd):
+    if "/" in cmd:
+        return os.access(cmd, os.X_OK)
+    for d in os.environ.get("PATH", "").split(os.pathsep):
+        if d and os.access(os.path.join(d, cmd), os.X_OK):
+            return True
+    return False
 if __name__ == "__main__":
     sys.exit(main())
 '''

@@ -92,7 +92,7 @@ class Ping:
     def __init__(self, ns, dst: int, count: int = 1, interval_ns: int = SEC, size: int = 56,
                  ttl: int | None = None, wait_ns: int = 10 * SEC, ident: int | None = None,
                  src: int = 0, dev=None, on_done=None, deadline_ns: int | None = None,
-                 flood: bool = False, on_event=None):
+                 flood: bool = False, on_event=None, pmtudisc: str = "want"):
         self.ns = ns
         self.ipv4 = ns.ipv4
         self.engine = ns.kernel.engine
@@ -109,6 +109,7 @@ class Ping:
         self.dev = dev
         self.on_done = on_done
         self.on_event = on_event
+        self.pmtudisc = pmtudisc    # -M: "want" (the socket default), "do", "dont"
         self.result = PingResult(dst)
         self.sent_at: dict[int, int] = {}
         self.sock = None
@@ -147,7 +148,8 @@ class Ping:
         self.sent_at[seq & 0xFFFF] = self.engine.now
         res.elapsed_ns = self.engine.now - self.start_ns
         try:
-            self.ipv4.ip_send(self.dst, 1, body, saddr=self.src, oif=self.dev, ttl=self.ttl)
+            self.ipv4.ip_send(self.dst, 1, body, saddr=self.src, oif=self.dev, ttl=self.ttl,
+                              df=self.pmtudisc != "dont", frag_ok=self.pmtudisc == "want")
         except KernelError as e:
             res.send_errors.append((seq, e.errno))
         if self.count and seq >= self.count and self.deadline is None:

@@ -64,6 +64,8 @@ def load_all() -> None:
 def run(lab, argv: list[str], ns=None, stdin: str = "") -> tuple[int, str, str]:
     """Run one command; never raises for bad input (the tool's error text and status instead)."""
     load_all()
+    if isinstance(ns, str):
+        ns = lab.ns(ns)
     ctx = Ctx(lab, ns=ns, stdin=stdin)
     if not argv:
         return 0, "", ""

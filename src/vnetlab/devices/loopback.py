@@ -18,6 +18,7 @@ class Loopback(NetDevice):
     min_mtu = 0
     max_mtu = 0
     netns_immutable = True
+    tso_max_size = 524280        # loopback_setup(): netif_set_tso_max_size(dev, GSO_MAX_SIZE)
 
     def __init__(self, kernel):
         super().__init__(kernel, "lo")
@@ -26,6 +27,7 @@ class Loopback(NetDevice):
         self.addr = b"\x00" * 6
         self.broadcast = b"\x00" * 6
         self.addr_assign_type = 0
+        self.no_queue = True             # loopback_setup(): IFF_NO_QUEUE (qdisc noqueue)
 
     def ndo_start_xmit(self, skb) -> None:
         n = len(skb.data)

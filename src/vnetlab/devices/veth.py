@@ -22,12 +22,13 @@ from ..stack.skb import PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_
 class Veth(NetDevice):
     kind = "veth"
     max_mtu = 65535
+    tso_max_size = 524280        # veth_setup(): netif_set_tso_max_size(dev, GSO_MAX_SIZE)
 
     def __init__(self, kernel, name):
         super().__init__(kernel, name)
         self.peer: Veth | None = None
         self.no_queue = True
-        self.carrier = False
+        # carrier starts on (alloc_netdev); veth_newlink() turns it off once registered
 
     def ndo_open(self) -> None:
         peer = self.peer
@@ -127,6 +128,10 @@ class VethKind(LinkKind):
         peer = Veth(kernel, pname)
         apply_common(kernel, peer, preq)
         kernel.register_netdevice(peer, pns)          # VETH-01: the peer first
+        # veth_newlink() calls netif_carrier_off() on each end after registering it: one
+        # counted carrier change each (IFLA_CARRIER_CHANGES starts at 1), and a linkwatch
+        # event that computes operstate once both ends are linked (LOWERLAYERDOWN)
+        peer.carrier_off()
         dev = Veth(kernel, req.name or ns.alloc_name("veth%d"))
         apply_common(kernel, dev, req)
         dev.peer = peer
@@ -137,6 +142,7 @@ class VethKind(LinkKind):
             peer.peer = None
             kernel.unregister_many([peer])
             raise
+        dev.carrier_off()
         if req.master is not None or preq.master is not None:
             pass  # the caller enslaves (do_set_master) after creation
         return dev

@@ -72,6 +72,10 @@ _TTL_CSUM = struct.Struct("!BBH")
 _ARP = struct.Struct("!HHBBH6sI6sI")
 
 SEC = 1_000_000_000
+RT_ERROR_COST = SEC                 # net.ipv4.route.error_cost (HZ)
+IP_RT_MIN_PMTU = 552                # net.ipv4.route.min_pmtu
+IP_RT_MTU_EXPIRES = 600 * SEC       # net.ipv4.route.mtu_expires
+RT_ERROR_BURST = 5 * SEC            # net.ipv4.route.error_burst (5 * HZ)
 INADDR_LOOPBACK = 0x7F000001
 INADDR_BROADCAST = 0xFFFFFFFF
 
@@ -132,11 +136,12 @@ class IPv4:
         self.raw: dict[int, list[RawSocket]] = {}
         self.protos: dict = {IPPROTO_ICMP: self.icmp_rcv}
         self.peers: dict[int, list] = {}          # inet_peer rate-limit state
-        self.icmp_global = [0, 0]                 # tokens, last
+        self.icmp_global = [0, None]              # icmp_global_credit, icmp_global_stamp
         self.ident = self.kernel.rng.getrandbits(16)
         self.forwarded = 0                        # IpForwDatagrams
         self.cached: set = set()                  # in_devs whose input route cache is filled
         self.ocache: dict = {}                    # output route cache (daddr, saddr, oif, tos)
+        self.pmtu: dict = {}                      # daddr -> (path mtu, expiry): PMTU exceptions
         ns.ptype[ETH_P_IP] = self.ip_rcv
         ns.ptype[ETH_P_ARP] = self.arp_rcv
 
@@ -152,6 +157,8 @@ class IPv4:
         if target == "all":
             self.conf_all[key] = value
             if key == "forwarding":
+                # inet_forward_change(): also all.accept_redirects = !forwarding
+                self.conf_all["accept_redirects"] = 0 if value else 1
                 self.conf_default[key] = value
                 for dev in self.ns.devices:
                     if dev.ip is not None:
@@ -207,12 +214,16 @@ class IPv4:
                 if dev.flags & IFF_LOOPBACK:
                     dev.ip.conf["disable_policy"] = 1
                     dev.ip.conf["disable_xfrm"] = 1
+                    dev.ip.conf_set.update(("disable_policy", "disable_xfrm"))   # IN_DEV_CONF_SET
             return
         in_dev = dev.ip
         if in_dev is None:
             return
         if event == NETDEV_UP:
             if dev.flags & IFF_LOOPBACK and not in_dev.find(INADDR_LOOPBACK):
+                # inetdev_event(): ipv4_devconf_setall() marks every lo key as written, so
+                # later writes of `default` no longer reach lo (SYS-00)
+                in_dev.conf_set.update(CONF_DEFAULTS)
                 self.addr_add(dev, IfAddr(dev, INADDR_LOOPBACK, 8, scope=RT_SCOPE_HOST))
             for ifa in list(in_dev.ifa_list):
                 self.fib_add_ifaddr(ifa)
@@ -285,15 +296,17 @@ class IPv4:
         in_dev = dev.ip
         if ifa not in in_dev.ifa_list:
             raise KernelError(EADDRNOTAVAIL)
+        # the secondaries of a deleted primary go first, while the primary is still listed
         victims = [ifa]
+        promoted = None
+        subs: list[IfAddr] = []
         if not ifa.flags & IFA_F_SECONDARY:
             subs = [a for a in in_dev.ifa_list if a.flags & IFA_F_SECONDARY
                     and a.mask == ifa.mask and ifa.match(a.address)]
             if subs and self.eff(in_dev, "promote_secondaries"):
                 promoted = subs[0]
-                promoted.flags &= ~IFA_F_SECONDARY
             else:
-                victims += subs
+                victims = subs + victims
         for v in victims:
             in_dev.ifa_list.remove(v)
             c = self.local_addrs.get(v.local, 0) - 1
@@ -303,6 +316,23 @@ class IPv4:
                 self.local_addrs.pop(v.local, None)
             self.fib_del_ifaddr(v)
             self.kernel.notify("IFA_DOWN", dev, ifa=v)
+        if promoted is not None:
+            # the promoted address moves behind the last primary and its subnet's routes are
+            # added back with the new preferred source (NETDEV_UP + fib_add_ifaddr)
+            in_dev.ifa_list.remove(promoted)
+            promoted.flags &= ~IFA_F_SECONDARY
+            pos = 0
+            for i, a in enumerate(in_dev.ifa_list):
+                if not a.flags & IFA_F_SECONDARY:
+                    pos = i + 1
+            in_dev.ifa_list.insert(pos, promoted)
+            for a in subs:
+                self.fib_add_ifaddr(a)
+        elif not in_dev.ifa_list:
+            # fib_inetaddr_event(): the last address is gone, so IP on the device is disabled:
+            # every route through it dies (fib_disable_ip(dev, force)) and its ARP cache goes
+            self.fib.remove_where(lambda r: r.dev is dev)
+            self.arp.flush_dev(dev)
         self.route_cache_flush()
 
     def _prim(self, ifa: IfAddr) -> IfAddr:
@@ -338,22 +368,33 @@ class IPv4:
             if not ifa.flags & 0x200:  # IFA_F_NOPREFIXROUTE
                 self._magic(RTN_LOCAL if dev.flags & IFF_LOOPBACK else RTN_UNICAST, prefix,
                             ifa.prefixlen, ifa, prim, ifa.rt_priority)
+            # the network broadcast address, "when it makes sense" (also with noprefixroute)
+            if ifa.prefixlen < 31:
+                self._magic(RTN_BROADCAST, prefix | (~ifa.mask & 0xFFFFFFFF), 32, ifa, prim)
+
+    def _local_table_implied(self, ifa: IfAddr, prim: IfAddr) -> set:
+        """(type, dst, prefsrc) of the local-table routes fib_add_ifaddr() adds for ``ifa``."""
+        out = {(RTN_LOCAL, ifa.local, prim.local)}
+        if ifa.dev.flags & IFF_UP:
+            if ifa.broadcast and ifa.broadcast != INADDR_BROADCAST:
+                out.add((RTN_BROADCAST, ifa.broadcast, prim.local))
+            prefix = ifa.address & ifa.mask
+            if not _is_zeronet(prefix) and not ifa.flags & IFA_F_SECONDARY and \
+                    ifa.prefixlen < 31:
+                out.add((RTN_BROADCAST, prefix | (~ifa.mask & 0xFFFFFFFF), prim.local))
+        return out
 
     def fib_del_ifaddr(self, ifa: IfAddr) -> None:
-        """fib_del_ifaddr(): remove the routes this address implied, unless another still does."""
+        """fib_del_ifaddr(): remove the local/broadcast routes this address implied, unless another
+        address of the device (with the same preferred source) still implies them."""
         dev = ifa.dev
-        others = [a for d in self.ns.devices if d.ip is not None for a in d.ip.ifa_list]
         fib = self.fib
-        if not any(a.local == ifa.local for a in others):
-            fib.remove_where(lambda r: r.table == RT_TABLE_LOCAL and r.type == RTN_LOCAL
-                             and r.dst == ifa.local and r.plen == 32)
-        else:
-            fib.remove_where(lambda r: r.table == RT_TABLE_LOCAL and r.type == RTN_LOCAL
-                             and r.dst == ifa.local and r.plen == 32 and r.dev is dev
-                             and not any(a.local == ifa.local and a.dev is dev for a in others))
-        if ifa.broadcast and not any(a.broadcast == ifa.broadcast and a.dev is dev for a in others):
-            fib.remove_where(lambda r: r.type == RTN_BROADCAST and r.dst == ifa.broadcast
-                             and r.dev is dev)
+        gone = self._local_table_implied(ifa, self._prim(ifa))
+        for a in dev.ip.ifa_list:
+            gone -= self._local_table_implied(a, self._prim(a))
+        if gone:
+            fib.remove_where(lambda r: r.table == RT_TABLE_LOCAL and r.dev is dev and r.plen == 32
+                             and r.proto == RTPROT_KERNEL and (r.type, r.dst, r.prefsrc) in gone)
         if not ifa.flags & IFA_F_SECONDARY:
             prefix = ifa.address & ifa.mask
             fib.remove_where(lambda r: r.proto == RTPROT_KERNEL and r.dev is dev
@@ -427,6 +468,12 @@ class IPv4:
         in_dev = dev.ip
         if in_dev is None:
             return self._drop(skb, dev, "NOT_SPECIFIED")
+        ent = skb.dst
+        if ent is not None:
+            # looped back by lo: the output route is kept (skb_valid_dst), no input lookup
+            if ent[0] & RTCF_LOCAL:
+                return self.ip_local_deliver(skb, m, ihl, proto, saddr, daddr, frag)
+            skb.dst = None
         # route input, cached per (device, daddr): [flags, route, neighbour, must_validate]
         ent = in_dev.rcache.get(daddr)
         if ent is None:
@@ -514,10 +561,24 @@ class IPv4:
                               else "IP_INNOROUTES")
         code = {EHOSTUNREACH: ICMP_HOST_UNREACH, ENETUNREACH: ICMP_NET_UNREACH,
                 EACCES: ICMP_PKT_FILTERED}.get(err)
-        if code is not None:
+        if code is not None and self._rt_error_allow(skb):
             skb.dst = [RTCF_FORWARD, None, None, False]
             self.icmp_send(skb, ICMP_DEST_UNREACH, code)
         self._drop(skb, dev, "IP_INNOROUTES")
+
+    def _rt_error_allow(self, skb) -> bool:
+        """ip_error()'s own limit on the sender's inet_peer, before icmp_send() applies the ICMP
+        one to the same tokens: burst net.ipv4.route.error_burst (5 s), cost error_cost (1 s).
+        So a new peer gets 2 unreachables in a burst (observed on 6.18), then one per 2 s."""
+        p = self._peer(int.from_bytes(skb.data[skb.mac_len + 12:skb.mac_len + 16], "big"))
+        now = self.engine.now
+        token = min(p[0] + now - p[1], RT_ERROR_BURST)
+        p[1] = now
+        if token < RT_ERROR_COST:
+            p[0] = token
+            return False
+        p[0] = token - RT_ERROR_COST
+        return True
 
     def validate_source(self, skb, saddr: int, daddr: int, dev, in_dev, oif_dev) -> bool:
         """fib_validate_source() (RPF-01, RPF-02). True when the source is acceptable."""
@@ -563,10 +624,35 @@ class IPv4:
         fn = self.protos.get(proto)
         if fn is not None:
             return fn(skb, m, ihl, saddr, daddr)
+        if proto == IPPROTO_UDP:
+            # udp_rcv() is always registered: with no socket bound it answers port unreachable
+            return self.udp_no_socket(skb, m, ihl, saddr, daddr)
         if raws:
             return
+        if proto == IPPROTO_TCP:
+            # [EMU] tcp_v4_rcv() is always registered and answers a RST (tcp_v4_send_reset);
+            # without a TCP module here the segment is dropped, never protocol-unreachable
+            return self._drop(skb, skb.dev, "NO_SOCKET")
         self.icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH)
         self._drop(skb, skb.dev, "IP_NOPROTO")
+
+    def udp_no_socket(self, skb, m: int, ihl: int, saddr: int, daddr: int) -> None:
+        """__udp4_lib_rcv() for a datagram no socket wants: length and checksum checks (a bad
+        one is dropped silently), then ICMP port unreachable (suppressed for broadcasts)."""
+        data = skb.data
+        udp = data[m + ihl:]
+        if len(udp) < 8:
+            return self._drop(skb, skb.dev, "PKT_TOO_SMALL")
+        ulen = (udp[4] << 8) | udp[5]
+        if ulen > len(udp) or ulen < 8:
+            return self._drop(skb, skb.dev, "PKT_TOO_SMALL")
+        if udp[6] or udp[7]:      # udp4_csum_init(): checksum 0 means none
+            pseudo = data[m + 12:m + 20] + bytes((0, IPPROTO_UDP)) + ulen.to_bytes(2, "big")
+            n = int.from_bytes(pseudo + udp[:ulen] + (b"\x00" if ulen & 1 else b""), "big")
+            if not n or n % 0xFFFF:
+                return self._drop(skb, skb.dev, "UDP_CSUM")
+        self.icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH)
+        self._drop(skb, skb.dev, "NO_SOCKET")
 
     def defrag(self, skb, m: int):
         """ip_defrag(): reassemble fragments (queue keyed by src, dst, id, proto; 30 s timeout)."""
@@ -692,7 +778,8 @@ class IPv4:
                 saddr = r.prefsrc or daddr
             return (r, RTN_LOCAL, saddr, self.ns.lo, daddr)
         if not saddr:
-            saddr = r.prefsrc or self.select_addr(r.dev, r.gw, r.nh_scope)
+            # fib_result_prefsrc(): inet_select_addr() with the route's own scope
+            saddr = r.prefsrc or self.select_addr(r.dev, r.gw, r.scope)
         if r.type == RTN_BROADCAST:
             return (r, RTN_BROADCAST, saddr, r.dev, daddr)
         return (r, r.type, saddr, r.dev, r.gw or daddr)
@@ -703,9 +790,11 @@ class IPv4:
 
     def ip_send(self, daddr: int, proto: int, payload: bytes, saddr: int = 0, oif=None,
                 tos: int = 0, ttl: int | None = None, df: bool = True, ident: int | None = None,
-                sk=None, mark: int = 0) -> Skb:
+                sk=None, mark: int = 0, frag_ok: bool = False) -> Skb:
         """Build and send one locally generated IPv4 packet. Raises KernelError when routing
-        fails (ENETUNREACH, EHOSTUNREACH, EINVAL, EACCES) or the packet is too big with DF."""
+        fails (ENETUNREACH, EHOSTUNREACH, EINVAL, EACCES) or the packet is too big with DF.
+        ``frag_ok`` is IP_PMTUDISC_WANT (the socket default): DF only on a packet that fits the
+        MTU, a bigger one is fragmented locally (__ip_make_skb(): ignore_df)."""
         key = (daddr, saddr, oif, tos)
         ent = self.ocache.get(key)
         if ent is None:
@@ -718,13 +807,18 @@ class IPv4:
             self.ocache[key] = ent
         src = ent[3]
         dev = ent[4]
+        mtu = dev.mtu
+        if self.pmtu:                       # a learned path MTU (ICMP frag needed)
+            mtu = self.path_mtu(daddr, mtu)
         if ttl is None:
             ttl = self.sysctl["ip_default_ttl"]
         frag = IP_DF if df and (ent[2] == RTN_LOCAL or not self.sysctl["ip_no_pmtu_disc"]) else 0
+        if frag and frag_ok and len(payload) + 20 > mtu:
+            frag = 0
         if ident is None:
             ident = 0 if frag else self.next_ident()
         ip = ip_build(src, daddr, proto, payload, ttl, tos, ident, frag)
-        if frag and len(ip) > dev.mtu:
+        if frag and len(ip) > mtu:
             raise KernelError(EMSGSIZE)
         skb = Skb(ip, dev, ETH_P_IP, 0)
         skb.sk = sk
@@ -732,7 +826,7 @@ class IPv4:
         skb.dst = ent
         n = ent[6]
         if n is not None and not n.dead and n.hh is not None and dev.qdisc_active \
-                and not dev.ptype_all and dev.egress_hook is None and len(ip) <= dev.mtu:
+                and not dev.ptype_all and dev.egress_hook is None and len(ip) <= mtu:
             skb.data = n.hh + ip
             skb.mac_len = 14
             dev.ndo_start_xmit(skb)
@@ -742,13 +836,40 @@ class IPv4:
             if n is None:
                 n = self.arp.create(ent[5], dev)
             ent[6] = n
-        self.ip_finish_output(skb, dev, ent[5])
+        self.ip_finish_output(skb, dev, ent[5], mtu)
         return skb
 
-    def ip_finish_output(self, skb: Skb, dev, nexthop: int) -> None:
+    def path_mtu(self, daddr: int, mtu: int) -> int:
+        """The route's MTU lowered by a live PMTU exception for ``daddr`` (fib_nh_exception)."""
+        pm = self.pmtu.get(daddr)
+        if pm is None:
+            return mtu
+        if pm[1] <= self.engine.now:        # ip_rt_mtu_expires passed
+            del self.pmtu[daddr]
+            return mtu
+        return pm[0] if pm[0] < mtu else mtu
+
+    def update_pmtu(self, daddr: int, mtu: int) -> None:
+        """__ip_rt_update_pmtu(), for an ICMP frag needed about a packet we sent to ``daddr``:
+        only ever lowers the path MTU, not below min_pmtu (552), for mtu_expires (600 s)."""
+        try:
+            old = self.route_output(daddr)[3].mtu
+        except KernelError:
+            return
+        old = self.path_mtu(daddr, old)
+        if old < mtu:
+            return
+        if mtu < IP_RT_MIN_PMTU:
+            mtu = min(old, IP_RT_MIN_PMTU)
+        self.pmtu[daddr] = (mtu, self.engine.now + IP_RT_MTU_EXPIRES)
+        self.ocache.clear()
+
+    def ip_finish_output(self, skb: Skb, dev, nexthop: int, mtu: int | None = None) -> None:
         ip = skb.data
-        if len(ip) > dev.mtu:
-            frags = self.fragment(skb, dev.mtu)
+        if mtu is None:
+            mtu = dev.mtu
+        if len(ip) > mtu:
+            frags = self.fragment(skb, mtu)
             if frags is None:
                 return
             for f in frags:
@@ -876,7 +997,8 @@ class IPv4:
             dst_ha = n.ha
         elif probes - self.arp.parm(dev, "app_solicit") < 0:
             return
-        self.arp_send(1, target, dev, saddr, dst_ha, dev.addr, dst_ha)
+        # arp_send_dst(..., dst_hw, dev_addr, target_hw=NULL): the target field stays zero
+        self.arp_send(1, target, dev, saddr, dst_ha, dev.addr, None)
 
     def arp_send(self, op: int, tip: int, dev, sip: int, dest_hw, src_hw, target_hw) -> None:
         if dev.flags & IFF_NOARP:
@@ -947,18 +1069,18 @@ class IPv4:
         n = self.arp.lookup(sip, dev)
         is_garp = False
         addr_type = -1
-        if n is not None or self.eff(in_dev, "arp_accept"):
-            is_garp = tip == sip
-            if self.fib.addr_type(sip, dev) == RTN_UNICAST:
-                addr_type = RTN_UNICAST
-                if op == 2 and (tha != sha and tha != b"\xff" * 6):
+        accept = self._arp_accept(in_dev, sip)
+        if n is not None or accept:
+            # arp_is_garp(): sip == tip, a reply also needs tha == sha, and sip must be unicast
+            is_garp = tip == sip and (op != 2 or tha == sha)
+            if is_garp:
+                addr_type = self.fib.addr_type(sip, dev)
+                if addr_type != RTN_UNICAST:
                     is_garp = False
-        accept = self.eff(in_dev, "arp_accept")
         if accept and n is None:
-            if is_garp or (op == 2 and (addr_type == RTN_UNICAST or
-                                         self.fib.addr_type(sip, dev) == RTN_UNICAST)):
-                if accept == 1 or any(a.match(sip) for a in in_dev.ifa_list):
-                    n = self.arp.create(sip, dev)
+            if is_garp or (op == 2 and (addr_type == RTN_UNICAST or (
+                    addr_type < 0 and self.fib.addr_type(sip, dev) == RTN_UNICAST))):
+                n = self.arp.create(sip, dev)
         if n is not None:
             override = self.engine.now > n.updated + self.arp.parm(dev, "locktime") or is_garp
             state = NUD_REACHABLE if op == 2 and skb.pkt_type == PACKET_HOST else NUD_STALE
@@ -988,6 +1110,16 @@ class IPv4:
             self._drop(skb, dev, "IP_RPFILTER", "RPF-03")
             return None
         return r.type
+
+    def _arp_accept(self, in_dev, sip: int) -> bool:
+        """arp_accept() (ARP-07): 1 always, 2 only for a sender inside a subnet of the interface
+        (inet_confirm_addr(in_dev, sip, 0, RT_SCOPE_LINK)), anything else never."""
+        level = self.eff(in_dev, "arp_accept")
+        if level == 1:
+            return True
+        if level == 2:
+            return bool(_confirm_addr_indev(self, in_dev, sip, 0, RT_SCOPE_LINK))
+        return False
 
     def _proxy_ok(self, dev, tip: int) -> bool:
         try:
@@ -1054,6 +1186,11 @@ class IPv4:
             return
         if itype in ICMP_ERROR_TYPES:
             inner = icmp[8:]
+            if itype == ICMP_DEST_UNREACH and icmp[1] == ICMP_FRAG_NEEDED and \
+                    len(inner) >= 20 and not self.sysctl["ip_no_pmtu_disc"]:
+                # icmp_unreach() -> the inner protocol's err_handler -> ipv4_update_pmtu()
+                # [EMU] done for every inner protocol, socket or not
+                self.update_pmtu(int.from_bytes(inner[16:20], "big"), (icmp[6] << 8) | icmp[7])
             if len(inner) >= 28 and inner[9] == IPPROTO_UDP:
                 h = self.protos.get(("err", IPPROTO_UDP))
                 if h is not None:
@@ -1115,7 +1252,7 @@ class IPv4:
             route, rtype, rsrc, odev, nh = self.route_output(saddr, src)
         except KernelError:
             return
-        if not self.icmp_rate_allow(odev, itype, saddr):
+        if not self.icmp_rate_allow(odev, itype, saddr, code, skb_in.dev):
             return
         room = min(576, odev.mtu if odev is not None else 576) - 20 - 8
         quoted = data[m:m + tot][:room]
@@ -1130,36 +1267,68 @@ class IPv4:
         except KernelError:
             pass
 
-    def icmp_rate_allow(self, odev, itype: int, peer: int) -> bool:
-        """icmpv4_xrlim_allow(): no limit toward loopback or outside the ratemask; otherwise a
-        per-peer token bucket (icmp_ratelimit, burst 6) and the global icmp_msgs_per_sec."""
+    def icmp_rate_allow(self, odev, itype: int, peer: int, code: int = 0,
+                        in_dev=None) -> bool:
+        """icmpv4_global_allow() + icmpv4_xrlim_allow(): types outside icmp_ratemask, and frag
+        needed, are never limited (icmpv4_mask_allow); the rest pass the netns-wide credit
+        (icmp_msgs_per_sec / icmp_msgs_burst, checked unless the offending packet came in on
+        loopback) and then, unless the error leaves via loopback, the per-peer token bucket
+        (icmp_ratelimit, burst 6: inet_peer_xrlim_allow); an allowed one consumes 0-2 global
+        credits (icmp_global_consume)."""
         if itype > 18 or not (self.sysctl["icmp_ratemask"] >> itype) & 1:
             return True
+        if itype == ICMP_DEST_UNREACH and code == ICMP_FRAG_NEEDED:
+            return True
+        if not (in_dev is not None and in_dev.flags & IFF_LOOPBACK) and \
+                not self._icmp_global_allow():
+            return False
         if odev is not None and odev.flags & IFF_LOOPBACK:
+            ok = True
+        else:
+            ok = self.peer_xrlim_allow(peer, self.sysctl["icmp_ratelimit"] * 1_000_000)
+        if ok:
+            credits = self.kernel.rng.randrange(3)
+            if credits:
+                self.icmp_global[0] -= credits
+        return ok
+
+    def _icmp_global_allow(self) -> bool:
+        """icmp_global_allow(): refill the credit at most every 20 ms, by msgs_per_sec * dt."""
+        g = self.icmp_global          # [credit, stamp or None]
+        if g[0] > 0:
             return True
         now = self.engine.now
-        # global bucket
-        g = self.icmp_global
-        rate = self.sysctl["icmp_msgs_per_sec"]
-        burst = self.sysctl["icmp_msgs_burst"]
-        if rate > 0:
-            if g[1] == 0 and g[0] == 0:
-                g[0] = burst
-            g[0] = min(burst, g[0] + (now - g[1]) * rate // SEC)
-            g[1] = now
-            if g[0] <= 0:
-                return False
-            g[0] -= 1
-        timeout = self.sysctl["icmp_ratelimit"] * 1_000_000
+        delta = SEC if g[1] is None else min(now - g[1], SEC)
+        if delta < SEC // 50:
+            return False
+        incr = self.sysctl["icmp_msgs_per_sec"] * delta // SEC
+        if not incr:
+            return False
+        g[1] = now
+        g[0] = min(g[0] + incr, self.sysctl["icmp_msgs_burst"])
+        return True
+
+    def _peer(self, addr: int) -> list:
+        """inet_getpeer_v4(): [rate_tokens, rate_last]; a new peer starts a minute back."""
+        p = self.peers.get(addr)
+        if p is None:
+            p = self.peers[addr] = [0, self.engine.now - 60 * SEC]
+        return p
+
+    def peer_xrlim_allow(self, addr: int, timeout: int) -> bool:
+        """inet_peer_xrlim_allow(): tokens grow with time up to 6 * timeout; a message costs
+        one timeout. A timeout of 0 never limits."""
         if not timeout:
             return True
-        p = self.peers.get(peer)
-        if p is None:
-            p = self.peers[peer] = [0, now - 60 * SEC]
-        token = p[0] + now - p[1]
-        p[1] = now
-        if token > 6 * timeout:
-            token = 6 * timeout
+        p = self._peer(addr)
+        now = self.engine.now
+        token = p[0]
+        delta = now - p[1]
+        if delta:
+            p[1] = now
+            token += delta
+            if token > 6 * timeout:
+                token = 6 * timeout
         ok = token >= timeout
         if ok:
             token -= timeout

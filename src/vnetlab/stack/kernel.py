@@ -306,15 +306,22 @@ class Kernel:
     def dev_open(self, dev: NetDevice) -> None:
         if dev.flags & IFF_UP:
             return
-        dev.ndo_open()
+        dev.start = True                     # __dev_open(): netif_running() before ndo_open
+        try:
+            dev.ndo_open()
+        except BaseException:
+            dev.start = False
+            raise
         dev.flags |= IFF_UP
         dev.qdisc_active = dev.carrier       # dev_activate() waits for carrier
+        dev.qdisc_attached = True            # dev_activate() attaches the default qdisc
         self.notify(NETDEV_UP, dev)
 
     def dev_close(self, dev: NetDevice) -> None:
         if not dev.flags & IFF_UP:
             return
         self.notify(NETDEV_GOING_DOWN, dev)
+        dev.start = False                    # __dev_close_many(): cleared before ndo_stop
         dev.ndo_stop()
         dev.flags &= ~IFF_UP
         dev.qdisc_active = False
@@ -361,13 +368,14 @@ class Kernel:
                                  new_name: str | None = None) -> None:
         """CORE-08: close, flush addresses, keep the ifindex unless taken, reopen nothing."""
         if dev.netns_immutable:
-            raise KernelError(EINVAL)
+            raise KernelError(EINVAL, "The interface netns is immutable")
         if target is dev.ns:
             return
         name = new_name or dev.name
         if name in target.by_name:
-            raise KernelError(EEXIST)
+            raise KernelError(EEXIST, "An interface with the same name exists in the target netns")
         self.dev_close(dev)
+        dev.qdisc_attached = False           # dev_shutdown(): back to noop_qdisc
         self.notify(NETDEV_UNREGISTER, dev, moving=True)
         dev.uc.clear()
         dev.mc.clear()

@@ -47,6 +47,7 @@ NTF_PROXY = 0x08
 
 SEC = 1_000_000_000
 MSEC = 1_000_000
+GC_THRESH1 = 128        # net.ipv4.neigh.default.gc_thresh1
 # [EMU] skb truesize of a queued packet: the kernel's default unres_qlen_bytes (212992) holds
 # 101 full-size frames, i.e. about 2112 bytes of truesize for 1514 bytes of frame.
 TRUESIZE_OVERHEAD = 598
@@ -157,6 +158,14 @@ class NeighTable:
         self._del_timer(n)
         n.timer = self.engine.call_at(when, self.timer_handler, n)
 
+    def _arm(self, n: Neighbour, when: int) -> None:
+        """neigh_add_timer(): besides arming, ``used`` is raised to ``confirmed``. So an entry
+        confirmed by a reply counts as just used: with delay_first_probe_time longer than
+        reachable_time it cycles REACHABLE -> DELAY -> PROBE -> REACHABLE (seen on 6.18)."""
+        if n.used < n.confirmed:
+            n.used = n.confirmed
+        self._add_timer(n, when)
+
     def timer_handler(self, n: Neighbour) -> None:
         """neigh_timer_handler()."""
         n.timer = None
@@ -201,8 +210,8 @@ class NeighTable:
             self._schedule_gc()
             return
         if n.state & NUD_IN_TIMER:
-            if nxt < now + 10 * MSEC // 2:   # HZ/2 jiffies floor in the kernel
-                nxt = now + 10 * MSEC // 2
+            if nxt < now + 10 * MSEC:        # the kernel's HZ/100 floor
+                nxt = now + 10 * MSEC
             self._add_timer(n, nxt)
         if n.state & (NUD_INCOMPLETE | NUD_PROBE):
             self.probe(n)
@@ -214,9 +223,11 @@ class NeighTable:
                    else self.parm(dev, "mcast_solicit")))
 
     def probe(self, n: Neighbour) -> None:
+        """neigh_probe(): solicit, then count the probe (arp_solicit() reads the count first,
+        so all ucast_solicit probes of NUD_PROBE are unicast)."""
         skb = n.queue[-1] if n.queue else None
-        n.probes += 1
         self.ipv4.arp_solicit(n, skb)
+        n.probes += 1
 
     def invalidate(self, n: Neighbour) -> None:
         """neigh_invalidate(): report every queued packet as unreachable, drop the queue."""
@@ -240,18 +251,20 @@ class NeighTable:
                 n.probes = self.parm(dev, "ucast_solicit")
                 n.state = NUD_INCOMPLETE
                 n.updated = now
-                self._add_timer(n, now + max(self.parm(dev, "retrans_time"), 10 * MSEC))
+                self._arm(n, now + max(self.parm(dev, "retrans_time"), 10 * MSEC))
                 immediate = True
             else:
+                # no probe may be sent: the packet is freed, with no error report
                 n.state = NUD_FAILED
                 n.updated = now
-                if skb is not None:
-                    self.ipv4.arp_error_report(n, skb)
+                tr = dev.kernel.trace
+                if skb is not None and tr is not None:
+                    tr.drop(now, dev.ns, dev, skb, "NEIGH_FAILED", None)
                 return True
         elif state & NUD_STALE:
             n.state = NUD_DELAY
             n.updated = now
-            self._add_timer(n, now + self.parm(dev, "delay_first_probe_time"))
+            self._arm(n, now + self.parm(dev, "delay_first_probe_time"))
             return False
         if n.state == NUD_INCOMPLETE and skb is not None:
             size = len(skb.data) + TRUESIZE_OVERHEAD
@@ -310,7 +323,7 @@ class NeighTable:
             if new & NUD_PROBE:
                 n.probes = 0
             if new & NUD_IN_TIMER:
-                self._add_timer(n, now + (n.reachable_time if new & NUD_REACHABLE else 0))
+                self._arm(n, now + (n.reachable_time if new & NUD_REACHABLE else 0))
             n.state = new
         if lladdr != n.ha:
             n.ha = lladdr
@@ -339,9 +352,16 @@ class NeighTable:
                                                    self._periodic)
 
     def _periodic(self) -> None:
+        """neigh_periodic_work(): nothing is collected while the table (arp_tbl, one for all
+        netns) holds fewer than gc_thresh1 entries; then FAILED entries and entries unused
+        for gc_stale_time go."""
         self.gc_timer = None
         now = self.engine.now
         pending = False
+        total = sum(len(ns.ipv4.arp.entries) for ns in self.ipv4.kernel.namespaces
+                    if ns.ipv4 is not None)
+        if total < GC_THRESH1:
+            return      # [EMU] re-armed by the next entry going STALE/FAILED, so runs can idle
         for n in list(self.entries.values()):
             if n.state & (NUD_PERMANENT | NUD_IN_TIMER | NUD_NOARP):
                 continue

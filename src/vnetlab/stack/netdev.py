@@ -15,9 +15,12 @@ Rules (kernel-spec §1):
 * CORE-09  queue length and IFF_NO_QUEUE.
 
 Linkwatch: carrier changes are applied (operstate, qdisc activation) by a deferred work item, as
-in net/core/link_watch.c: an event that brings a running device's carrier up is urgent and runs at
-once; other events run no sooner than one second after the previous linkwatch run (the observed
-lag of kernel-spec §13).
+in net/core/link_watch.c. linkwatch_urgent_event(): an event is urgent when the device is running
+and either its iflink differs from its ifindex (veth, macvlan, ...) or its carrier is on while its
+attached qdisc is deactivated; urgency is checked again when the work runs. Urgent events run at
+once; the others no sooner than one second after the previous full run (the observed lag of
+kernel-spec §13; e.g. a veth whose peer in another netns has the same ifindex). RTM_GETLINK of one
+device applies that device's pending event first (``Linkwatch.sync_dev``); a dump does not.
 """
 
 from __future__ import annotations
@@ -155,6 +158,9 @@ class NetDevice:
         self.tx_queue_len = DEFAULT_TX_QUEUE_LEN
         self.no_queue = False            # IFF_NO_QUEUE: qdisc noqueue when up
         self.qdisc_active = False        # dev_activate() done (carrier ok while up)
+        self.qdisc_attached = False      # dev->qdisc is no longer noop_qdisc (first dev_open)
+        self.carrier_changes = 0         # carrier_up_count + carrier_down_count
+        self.start = False               # __LINK_STATE_START: netif_running(), set before ndo_open
         self.carrier = True              # netif_carrier_ok(): a fresh device has carrier
         self.dormant = False
         self.testing = False
@@ -242,7 +248,8 @@ class NetDevice:
 
     @property
     def running(self) -> bool:
-        return bool(self.flags & IFF_UP)
+        """netif_running(): true from just before ndo_open() until just before ndo_stop()."""
+        return self.start
 
     def oper_up(self) -> bool:
         return self.operstate in (IF_OPER_UP, IF_OPER_UNKNOWN)
@@ -269,12 +276,14 @@ class NetDevice:
         if not self.carrier:
             self.carrier = True
             if self.reg_state == "REGISTERED":
+                self.carrier_changes += 1
                 self.kernel.linkwatch.fire(self)
 
     def carrier_off(self) -> None:
         if self.carrier:
             self.carrier = False
             if self.reg_state == "REGISTERED":
+                self.carrier_changes += 1
                 self.kernel.linkwatch.fire(self)
 
     def set_dormant(self, on: bool) -> None:
@@ -339,43 +348,93 @@ class Linkwatch:
         self.events: list[NetDevice] = []
         self.next_event = 0          # linkwatch_nextevent
         self.timer = None
-        self.timer_when = None
+        self.urgent_pending = False  # LW_URGENT: an immediate run is already queued
+
+    def urgent_event(self, dev: NetDevice) -> bool:
+        """linkwatch_urgent_event(): the events that do not wait for the once-a-second batch."""
+        if not dev.start:                      # !netif_running()
+            return False
+        if dev.ifindex != dev.get_iflink():    # stacked / paired devices (veth, macvlan, ...)
+            return True
+        # (bonding/team ports and masters are urgent too; not emulated)
+        # qdisc_tx_changing(): carrier is back while the attached qdisc is still deactivated
+        return dev.carrier and dev.qdisc_attached and not dev.qdisc_active
 
     def fire(self, dev: NetDevice) -> None:
-        urgent = bool(dev.flags & IFF_UP) and dev.carrier
+        """linkwatch_fire_event()."""
+        urgent = self.urgent_event(dev)
         if not dev.lw_pending:
             dev.lw_pending = True
             self.events.append(dev)
         elif not urgent:
             return
+        self.schedule(urgent)
+
+    def schedule(self, urgent: bool) -> None:
+        """linkwatch_schedule_work(): urgent = run now; else no sooner than ``next_event`` and
+        never overriding a run already queued."""
+        if self.urgent_pending:
+            return
         eng = self.kernel.engine
-        when = eng.now if urgent else max(eng.now, self.next_event)
-        if self.timer is not None and not self.timer.cancelled:
-            if self.timer_when <= when:
-                return
-            self.timer.cancel()
-        self.timer_when = when
-        self.timer = eng.call_at(when, self.run)
+        delay = self.next_event - eng.now
+        if urgent:
+            self.urgent_pending = True
+            delay = 0
+        if delay > self.HZ_NS or delay < 0:    # unsigned wrap in the kernel: a past nextevent
+            delay = 0
+        if urgent:                             # mod_delayed_work(..., 0)
+            if self.timer is not None:
+                self.timer.cancel()
+            self.timer = eng.call_at(eng.now, self.run)
+        elif self.timer is None or self.timer.cancelled:   # queue_delayed_work()
+            self.timer = eng.call_at(eng.now + delay, self.run)
 
     def run(self) -> None:
+        """linkwatch_event() -> __linkwatch_run_queue(urgent_only): within a second of the last
+        full run only urgent events are applied (the others stay queued); a full run applies
+        everything and starts a new one-second window."""
         self.timer = None
-        self.next_event = self.kernel.engine.now + self.HZ_NS
-        events, self.events = self.events, []
-        for dev in events:
+        now = self.kernel.engine.now
+        urgent_only = self.next_event > now
+        if not urgent_only:
+            self.next_event = now + self.HZ_NS
+        elif self.next_event > now + self.HZ_NS:
+            self.next_event = now
+        self.urgent_pending = False
+        wrk, self.events = self.events, []
+        for dev in wrk:
+            if urgent_only and not self.urgent_event(dev):
+                self.events.append(dev)
+                continue
             dev.lw_pending = False
             if dev.reg_state != "REGISTERED":
                 continue
             self.do_dev(dev)
+        if self.events:
+            self.schedule(False)
 
     def do_dev(self, dev: NetDevice) -> None:
+        """linkwatch_do_dev()."""
         rfc2863_policy(dev)
         if dev.flags & IFF_UP:
             dev.qdisc_active = dev.carrier
             self.kernel.notify(NETDEV_CHANGE, dev)
 
+    def sync_dev(self, dev: NetDevice) -> None:
+        """linkwatch_sync_dev(): apply ``dev``'s pending event now. RTM_GETLINK of one device
+        (``ip link show DEV``) does this since 6.8; a dump (``ip link show``) does not."""
+        if dev.lw_pending and dev in self.events:
+            self.events.remove(dev)
+            dev.lw_pending = False
+            self.do_dev(dev)
+
     def sync_now(self) -> None:
-        """Apply every pending event immediately (used when a device is unregistered)."""
+        """Apply every pending event immediately (linkwatch_run_queue(), a full run)."""
         if self.events:
+            if self.timer is not None:
+                self.timer.cancel()
+            self.urgent_pending = False
+            self.next_event = self.kernel.engine.now
             self.run()
 
 
@@ -426,17 +485,23 @@ def netif_receive(skb: Skb) -> None:
     dev = skb.dev
     kernel = dev.kernel
     kernel.rx_count += 1
+    # pt_prev: a tap that saw the frame counts as its delivery, unless tc ingress or an
+    # rx_handler ran after it (both flush pt_prev); deliver_exact: RX_HANDLER_EXACT
+    tapped = exact = False
     while True:
         skb.iif = dev.ifindex
         if dev.ptype_all:
+            tapped = True
             for tap in dev.ptype_all:
                 tap(skb, dev, False)
         if dev.ingress_hook is not None and not skb.tc_skip:
+            tapped = False
             if not dev.ingress_hook(skb):
                 return
             dev = skb.dev
         handler = dev.rx_handler
         if handler is not None:
+            tapped = False
             res = handler(skb)
             if res == RX_HANDLER_CONSUMED:
                 return
@@ -444,14 +509,22 @@ def netif_receive(skb: Skb) -> None:
                 dev = skb.dev
                 kernel.rx_count += 1
                 continue
+            exact = res == RX_HANDLER_EXACT
         break
-    fn = dev.ns.ptype.get(skb.protocol)
-    if fn is None:
-        fn = PTYPE_BASE.get(skb.protocol)
-    if fn is not None:
-        fn(skb)
+    if not exact:   # exact delivery skips the protocol handlers that are not bound to a device
+        fn = dev.ns.ptype.get(skb.protocol)
+        if fn is None:
+            fn = PTYPE_BASE.get(skb.protocol)
+        if fn is not None:
+            fn(skb)
+            return
+    if tapped:
         return
-    dev.rx_nohandler += 1
+    # no handler: counted in rx_dropped, or rx_nohandler for exact delivery
+    if exact:
+        dev.rx_nohandler += 1
+    else:
+        dev.rx_dropped += 1
     tr = kernel.trace
     if tr is not None:
         tr.drop(kernel.engine.now, dev.ns, dev, skb, "UNHANDLED_PROTO", None)
@@ -504,7 +577,9 @@ def dev_queue_xmit(skb: Skb) -> bool:
     """__dev_queue_xmit(): taps, egress qdisc, then the driver. False when dropped here."""
     dev = skb.dev
     if not (dev.flags & IFF_UP) or not dev.qdisc_active:
-        # noop qdisc: the device is down or has no carrier (linkwatch deactivated it)
+        # noop qdisc: the device is down or has no carrier (linkwatch deactivated it);
+        # noop_enqueue() counts the drop in the device's tx_dropped
+        dev.tx_dropped += 1
         tr = dev.kernel.trace
         if tr is not None:
             tr.drop(dev.kernel.engine.now, dev.ns, dev, skb, "QDISC_DROP", None)
