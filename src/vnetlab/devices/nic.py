@@ -49,6 +49,7 @@ class Nic(NetDevice):
     kind = ""
     max_mtu = 9000
     ethtool_speed = 1000
+    unicast_flt = True          # IFF_UNICAST_FLT: ``uc`` is a hardware filter (NIC-03)
 
     def __init__(self, kernel, name: str, mac: bytes | None = None):
         super().__init__(kernel, name)

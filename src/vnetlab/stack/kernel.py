@@ -15,7 +15,7 @@ from ..sim import Engine
 from .errors import EEXIST, EINVAL, ELOOP, ENFILE, ENODEV, ENOENT, EOPNOTSUPP, KernelError
 from .netdev import (IFF_UP, NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_CHANGENAME,
                      NETDEV_DOWN, NETDEV_GOING_DOWN, NETDEV_REGISTER, NETDEV_UNREGISTER, NETDEV_UP,
-                     Linkwatch, NetDevice, netif_receive, rfc2863_policy)
+                     Linkwatch, NetDevice, dev_set_rx_mode, netif_receive, rfc2863_policy)
 
 IFNAMSIZ = 16
 
@@ -313,6 +313,7 @@ class Kernel:
             dev.start = False
             raise
         dev.flags |= IFF_UP
+        dev_set_rx_mode(dev)                 # __dev_open(): rx mode once IFF_UP is set
         dev.qdisc_active = dev.carrier       # dev_activate() waits for carrier
         dev.qdisc_attached = True            # dev_activate() attaches the default qdisc
         self.notify(NETDEV_UP, dev)

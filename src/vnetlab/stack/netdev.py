@@ -142,6 +142,9 @@ class NetDevice:
     netns_immutable = False
     # header_ops: True when the device builds an Ethernet header (neighbour output needs one)
     has_eth_header = True
+    # IFF_UNICAST_FLT: the driver filters secondary unicast addresses itself; a device without
+    # it goes promiscuous while its unicast list is not empty (__dev_set_rx_mode, "uc_promisc")
+    unicast_flt = False
 
     def __init__(self, kernel, name: str):
         self.kernel = kernel
@@ -174,7 +177,8 @@ class NetDevice:
         self.promiscuity = 0
         self.allmulti = 0
         self.gflags = 0                  # user-requested PROMISC / ALLMULTI
-        self.uc: list[bytes] = []        # secondary unicast filter list
+        self.uc: list[bytes] = []        # secondary unicast filter list (one entry per ref)
+        self.uc_promisc = False          # promiscuity taken by __dev_set_rx_mode for ``uc``
         self.mc: list[bytes] = []        # multicast filter list
         self.ptype_all: list = []        # packet taps (tcpdump, pcap, trace)
         self.ip = None                   # the IPv4 in_device (set on register)
@@ -207,6 +211,10 @@ class NetDevice:
 
     def ndo_change_mtu(self, mtu: int) -> None:
         self.mtu = mtu
+
+    def ndo_set_rx_mode(self) -> None:
+        """The unicast / multicast lists or the PROMISC / ALLMULTI state changed (called only
+        while the device is UP, as __dev_set_rx_mode() does)."""
 
     def ndo_set_mac_address(self, mac: bytes) -> None:
         from ..wire.ethernet import is_valid_unicast
@@ -456,6 +464,65 @@ def rx_handler_unregister(dev: NetDevice) -> None:
 
 def rx_handler_busy(dev: NetDevice) -> bool:
     return dev.no_rx_handler or dev.rx_handler is not None
+
+
+# -- address lists and rx mode (net/core/dev.c, dev_addr_lists.c) -----------------------------
+
+def dev_set_rx_mode(dev: NetDevice) -> None:
+    """__dev_set_rx_mode(): nothing while the device is down; a device without IFF_UNICAST_FLT
+    takes (or gives back) one promiscuity reference while its unicast list is (not) empty;
+    then the driver's ndo_set_rx_mode()."""
+    if not dev.flags & IFF_UP:
+        return
+    if not dev.unicast_flt:
+        if dev.uc and not dev.uc_promisc:
+            dev.promiscuity += 1
+            dev.uc_promisc = True
+        elif not dev.uc and dev.uc_promisc:
+            dev.promiscuity -= 1
+            dev.uc_promisc = False
+    dev.ndo_set_rx_mode()
+
+
+def dev_uc_add(dev: NetDevice, addr: bytes) -> None:
+    """dev_uc_add(): one more reference to ``addr`` in the unicast list, then the rx mode."""
+    dev.uc.append(addr)
+    dev_set_rx_mode(dev)
+
+
+def dev_uc_del(dev: NetDevice, addr: bytes) -> None:
+    """dev_uc_del(): drop one reference (a missing address is -ENOENT, ignored by callers)."""
+    try:
+        dev.uc.remove(addr)
+    except ValueError:
+        return
+    dev_set_rx_mode(dev)
+
+
+def dev_mc_add(dev: NetDevice, addr: bytes) -> None:
+    """dev_mc_add(): one more reference to the group ``addr``, then the rx mode."""
+    dev.mc.append(addr)
+    dev_set_rx_mode(dev)
+
+
+def dev_mc_del(dev: NetDevice, addr: bytes) -> None:
+    try:
+        dev.mc.remove(addr)
+    except ValueError:
+        return
+    dev_set_rx_mode(dev)
+
+
+def dev_set_promiscuity(dev: NetDevice, inc: int) -> None:
+    """dev_set_promiscuity(): adjust the promiscuity count, then the rx mode."""
+    dev.promiscuity += inc
+    dev_set_rx_mode(dev)
+
+
+def dev_set_allmulti(dev: NetDevice, inc: int) -> None:
+    """dev_set_allmulti(): adjust the allmulti count, then the rx mode."""
+    dev.allmulti += inc
+    dev_set_rx_mode(dev)
 
 
 # -- receive ----------------------------------------------------------------------------------
