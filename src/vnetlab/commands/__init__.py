@@ -59,7 +59,18 @@ def command(name: str):
 
 def load_all() -> None:
     """Import every command module (each registers itself)."""
+    import importlib
     from . import ip, ping, sysctl  # noqa: F401
+    for name in OPTIONAL_MODULES:
+        try:
+            importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}.{name}":
+                raise
+
+
+# command modules that register themselves when present (each tool's issue adds its module)
+OPTIONAL_MODULES = ("bridge", "nettools", "tcpdump", "tc", "ipvsadm", "socat", "curl")
 
 def run(lab, argv: list[str], ns=None, stdin: str = "") -> tuple[int, str, str]:
     """Run one command; never raises for bad input (the tool's error text and status instead)."""

@@ -10,3 +10,7 @@ try:
     from . import nic  # noqa: F401
 except ImportError:  # pragma: no cover
     pass
+try:
+    from . import macvlan  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass

@@ -61,6 +61,7 @@ VLAN filtering, IGMP/MLD snooping queriers, proxy-ARP/neigh-suppress, backup por
 from __future__ import annotations
 
 import errno
+import heapq
 
 from ..stack.errors import (EADDRNOTAVAIL, EBUSY, EEXIST, EINVAL, ELOOP, ENETDOWN, ENOENT,
                             EOPNOTSUPP, KernelError)
@@ -374,6 +375,9 @@ class Bridge(NetDevice):
         self.engine = kernel.engine
         kernel.request_module("bridge")              # the notifier (br_device_event)
         self.ports: list[BridgePort] = []            # newest first (list_add_rcu)
+        self._port_nos_used: set[int] = set()
+        self._port_nos_free: list[int] = []          # freed numbers (heap): lowest reused first
+        self._port_no_next = 1
         self.fdb: dict[bytes, FdbEntry] = {}
         self.ageing_time_ns = BR_DEFAULT_AGEING_TIME_NS
         self.stp_enabled = False
@@ -729,8 +733,7 @@ class Bridge(NetDevice):
             raise KernelError(EOPNOTSUPP, "Device does not allow enslaving to a bridge")
         if dev.ns is not self.ns:
             raise KernelError(EINVAL)
-        used = {p.port_no for p in self.ports}
-        port_no = next((i for i in range(1, BR_MAX_PORTS) if i not in used), None)
+        port_no = self._alloc_port_no()
         if port_no is None:
             raise KernelError(errno.EXFULL)
         p = BridgePort(self, dev, port_no)
@@ -743,14 +746,23 @@ class Bridge(NetDevice):
         dev.priv_flags |= IFF_BRIDGE_PORT
         dev.master = self
         self.ports.insert(0, p)
+        self._port_nos_used.add(port_no)
         dev.promiscuity += 1                                  # br_manage_promisc()
         self._fdb_add_local(p, dev.addr)
-        changed = self._recalc_bridge_id()
+        # br_stp_recalculate_bridge_id(): the smallest port MAC; with one more port the minimum
+        # can only move to the new port's MAC (the full scan is kept for removals)
+        changed = False
+        if self.addr_assign_type != NET_ADDR_SET and (len(self.ports) == 1
+                                                      or dev.addr < self.bridge_id):
+            if dev.addr != self.bridge_id:
+                self._change_bridge_id(dev.addr)
+                changed = True
         if dev.flags & IFF_UP and dev.oper_up() and self.flags & IFF_UP:
             self._enable_port(p)
         if changed:
             self.kernel.notify(NETDEV_CHANGEADDR, self)
-        self._mtu_auto_adjust()
+        if not self.mtu_set_by_user and (len(self.ports) == 1 or dev.mtu < self.mtu):
+            self._mtu_auto_adjust()
         self.kernel.notify(NETDEV_CHANGEUPPER, dev, upper=self, linking=True)
         return p
 
@@ -768,6 +780,8 @@ class Bridge(NetDevice):
         dev.promiscuity -= 1
         self._disable_port(p)
         self.ports.remove(p)
+        self._port_nos_used.discard(p.port_no)
+        heapq.heappush(self._port_nos_free, p.port_no)
         self._fdb_delete_by_port(p, True)
         dev.master = None
         dev.priv_flags &= ~IFF_BRIDGE_PORT
@@ -778,6 +792,19 @@ class Bridge(NetDevice):
         self._mtu_auto_adjust()
         if self._recalc_bridge_id():
             self.kernel.notify(NETDEV_CHANGEADDR, self)
+
+    def _alloc_port_no(self) -> int | None:
+        """find_portno(): the lowest free port number (1..BR_MAX_PORTS-1)."""
+        free = self._port_nos_free
+        while free:
+            n = heapq.heappop(free)
+            if n not in self._port_nos_used:
+                return n
+        n = self._port_no_next
+        if n >= BR_MAX_PORTS:
+            return None
+        self._port_no_next = n + 1
+        return n
 
     def port(self, dev: NetDevice) -> BridgePort:
         p = port_of(dev)
@@ -791,7 +818,10 @@ class Bridge(NetDevice):
         if not p.admin_cost:
             p.path_cost = port_cost(p.dev)
         p.state = BR_STATE_BLOCKING
-        self._state_selection()
+        # br_port_state_selection() with STP off: a blocking port forwards at once, and one
+        # forwarding port is enough for carrier - no need to walk the other ports
+        p.state = BR_STATE_FORWARDING
+        self.carrier_on()
 
     def _disable_port(self, p: BridgePort) -> None:
         """br_stp_disable_port(): disabled, dynamic entries of the port flushed."""

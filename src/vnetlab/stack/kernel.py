@@ -74,10 +74,14 @@ class LinkRequest:
     index: int | None = None                   # requested ifindex
 
 
+_BAD_NAME_CHAR = re.compile(r"[/:\s]")
+
+
 def dev_valid_name(name: str) -> bool:
+    """dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or whitespace."""
     if not name or len(name.encode()) >= IFNAMSIZ or name in (".", ".."):
         return False
-    return not any(c == "/" or c == ":" or c.isspace() for c in name)
+    return _BAD_NAME_CHAR.search(name) is None
 
 
 class Namespace:
