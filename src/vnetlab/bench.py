@@ -10,6 +10,9 @@
                    kernel bridge takes at most 1024 ports, so the ports are spread over 10 access
                    bridges trunked to a core bridge (one L2 segment).
 * build_10k_rss_mb peak RSS of that process (MiB).
+* flood_ratio_vs_kernel  CPU seconds of the emulator for `ping -f -c 50000 -q` between two netns
+                   on a bridge, divided by the wall seconds the real kernel needs for the same
+                   script (run in the linux backend's sandbox on this machine).
 
 CPU time is ``time.process_time()`` around the measured loop only (setup excluded).
 """
@@ -159,12 +162,84 @@ def bench_build(n: int = 10_000) -> tuple[float, float]:
     return d["cpu"], d["rss_mb"]
 
 
+FLOOD_SETUP = """
+ip netns add a
+ip netns add b
+ip link add br0 type bridge
+ip link set br0 up
+for n in a b; do
+  ip link add veth-$n type veth peer name eth0 netns $n
+  ip link set veth-$n master br0
+  ip link set veth-$n up
+  ip -n $n link set eth0 up
+done
+ip -n a addr add 10.0.0.1/24 dev eth0
+ip -n b addr add 10.0.0.2/24 dev eth0
+"""
+FLOOD = "ping -f -c {n} -q 10.0.0.2"
+
+
+def bench_flood_emu(n: int = 50_000) -> float:
+    """CPU seconds the emulator spends on `ping -f -c N -q` between two netns on a bridge."""
+    import shlex
+    from .commands import run
+    lab = Lab(seed=11)
+    cmds = ["ip netns add a", "ip netns add b", "ip link add br0 type bridge",
+            "ip link set br0 up"]
+    for ns in ("a", "b"):
+        cmds += [f"ip link add veth-{ns} type veth peer name eth0 netns {ns}",
+                 f"ip link set veth-{ns} master br0", f"ip link set veth-{ns} up",
+                 f"ip -n {ns} link set eth0 up"]
+    cmds += ["ip -n a addr add 10.0.0.1/24 dev eth0", "ip -n b addr add 10.0.0.2/24 dev eth0"]
+    for cmd in cmds:
+        status, out, err = run(lab, shlex.split(cmd))
+        if status:
+            raise RuntimeError(f"{cmd}: {err}")
+    lab.run_for(1.5)
+    t0 = time.process_time()
+    status, out, err = run(lab, shlex.split(FLOOD.format(n=n)), ns=lab.ns("a"))
+    cpu = time.process_time() - t0
+    if f"{n} packets transmitted, {n} received" not in out:
+        raise RuntimeError(f"flood failed: {out} {err}")
+    return cpu
+
+
+def bench_flood_kernel(n: int = 50_000) -> float | None:
+    """Wall seconds the real kernel needs for the same flood (linux backend sandbox), or None."""
+    import tempfile
+    from .backends.linux import run_script
+    script = FLOOD_SETUP + "sleep 1.5\nTIMEFORMAT=%R\n{ time ip netns exec a " + \
+        FLOOD.format(n=n) + " >/dev/null; } 2>&1\n"
+    with tempfile.NamedTemporaryFile("w", suffix=".sh", delete=False) as f:
+        f.write(script)
+    try:
+        p = run_script(f.name, [], capture=True, timeout=300)
+    except (OSError, SystemExit, subprocess.SubprocessError):
+        return None
+    finally:
+        os.unlink(f.name)
+    try:
+        return float(p.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return None
+
+
 def main(only=None, quick: bool = False, out=print) -> int:
-    want = set(only or ["l2_rx_per_s", "routed_fwd_per_s", "build_10k"])
+    want = set(only or ["l2_rx_per_s", "routed_fwd_per_s", "flood_ratio_vs_kernel", "build_10k"])
     if "l2_rx_per_s" in want:
         out(f"l2_rx_per_s: {bench_l2(2_000 if quick else 50_000):.0f}")
     if "routed_fwd_per_s" in want:
         out(f"routed_fwd_per_s: {bench_routed(2_000 if quick else 20_000):.0f}")
+    if "flood_ratio_vs_kernel" in want:
+        n = 2_000 if quick else 50_000
+        emu = bench_flood_emu(n)
+        ker = bench_flood_kernel(n)
+        out(f"flood_emu_cpu_s: {emu:.2f}")
+        if ker is not None:
+            out(f"flood_kernel_wall_s: {ker:.2f}")
+            out(f"flood_ratio_vs_kernel: {emu / ker:.2f}")
+        else:
+            out("flood_ratio_vs_kernel: unavailable (no sandbox for the real kernel here)")
     if "build_10k" in want:
         s, mb = bench_build(500 if quick else 10_000)
         out(f"build_10k_s: {s:.2f}")

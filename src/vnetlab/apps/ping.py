@@ -24,6 +24,8 @@ from ..wire.checksum import checksum
 
 SEC = 1_000_000_000
 MS = 1_000_000
+_STAMP = struct.Struct("<QQ")
+_ECHO_REST = struct.Struct("!HH")
 
 
 @dataclass
@@ -58,10 +60,11 @@ class PingResult:
     duplicates: int = 0
     elapsed_ns: int = 0          # first to last request sent
     pipesize: int = 1
+    seqs: set = field(default_factory=set)          # sequences answered (duplicates excluded)
 
     @property
     def received(self) -> int:
-        return len({r.seq for r in self.replies})
+        return len(self.seqs)
 
     @property
     def ok(self) -> bool:
@@ -119,6 +122,8 @@ class Ping:
         self.deadline_timer = None
         self.start_ns = 0
         self.tmax = 0
+        self._pad = None
+        self.last_send = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> "Ping":
@@ -131,22 +136,27 @@ class Ping:
 
     def _payload(self) -> bytes:
         n = self.size
+        if n < 16:
+            return bytes(n)
+        pad = self._pad
+        if pad is None:
+            pad = self._pad = bytes((i + 16) & 0xFF for i in range(16, n))
         t = self.engine.now
-        stamp = struct.pack("<QQ", t // SEC, (t % SEC) // 1000) if n >= 16 else b""
-        pad = bytes((i + 16) & 0xFF for i in range(16, n)) if n > 16 else b""
-        return (stamp + pad)[:n]
+        return _STAMP.pack(t // SEC, (t % SEC) // 1000) + pad
 
     def _send(self) -> None:
         if self.done:
             return
         res = self.result
         seq = res.transmitted + 1
-        body = struct.pack("!BBHHH", 8, 0, 0, self.ident, seq & 0xFFFF) + self._payload()
-        c = checksum(body)
-        body = body[:2] + c.to_bytes(2, "big") + body[4:]
+        rest = _ECHO_REST.pack(self.ident, seq & 0xFFFF) + self._payload()
+        c = checksum(b"\x08\x00\x00\x00" + rest)
+        body = b"\x08\x00" + c.to_bytes(2, "big") + rest
         res.transmitted = seq
-        self.sent_at[seq & 0xFFFF] = self.engine.now
-        res.elapsed_ns = self.engine.now - self.start_ns
+        now = self.engine.now
+        self.sent_at[seq & 0xFFFF] = now
+        self.last_send = now
+        res.elapsed_ns = now - self.start_ns
         try:
             self.ipv4.ip_send(self.dst, 1, body, saddr=self.src, oif=self.dev, ttl=self.ttl,
                               df=self.pmtudisc != "dont", frag_ok=self.pmtudisc == "want")
@@ -155,8 +165,23 @@ class Ping:
         if self.count and seq >= self.count and self.deadline is None:
             self._schedule_exit()
             return
-        delay = 10 * MS if self.flood else self.interval
-        self.timer = self.engine.call_later(delay, self._send)
+        if self.flood:
+            # one 10 ms timer at a time; replies send the next request themselves
+            if self.timer is None or self.timer.cancelled:
+                self.timer = self.engine.call_later(10 * MS, self._flood_tick)
+            return
+        self.timer = self.engine.call_later(self.interval, self._send)
+
+    def _flood_tick(self) -> None:
+        """ping -f: no reply within 10 ms of the last request - send the next one anyway."""
+        self.timer = None
+        if self.done:
+            return
+        due = self.last_send + 10 * MS
+        if self.engine.now >= due:
+            self._send()
+        else:
+            self.timer = self.engine.call_at(due, self._flood_tick)
 
     def _schedule_exit(self) -> None:
         if self.exit_timer is not None:
@@ -181,8 +206,6 @@ class Ping:
             self._finish()
             return
         if self.flood and not (self.count and res.transmitted >= self.count):
-            if self.timer is not None:
-                self.timer.cancel()
             self._send()
 
     # -- receive ------------------------------------------------------------------------------
@@ -202,7 +225,8 @@ class Ping:
             if ident != self.ident or seq not in self.sent_at:
                 return
             rtt = now - self.sent_at[seq]
-            dup = any(r.seq == seq for r in res.replies)
+            dup = seq in res.seqs
+            res.seqs.add(seq)
             r = Reply(seq, src, ip[8], len(icmp), rtt, now, dup)
             res.replies.append(r)
             res.events.append(r)
