@@ -471,3 +471,972 @@ def test_MV_RX_02_private_reflected_unicast_matches_host_kernel(host):
         out.append(res)
     assert out[0] == out[1]
     assert out[0][1] is False and out[0][2] is True
+
+
+# =============================================================================================
+# link requests on both kernels: outcomes (errno) and what `ip -j link` shows
+# =============================================================================================
+
+_STRERROR = {os.strerror(e): name for e, name in errno.errorcode.items()}
+
+
+class EmuOps:
+    """Link requests on the emulator; outcomes as "ok", an errno name, or "Error: <extack>"."""
+
+    def __init__(self):
+        self.lab = Lab()
+
+    @staticmethod
+    def _do(fn) -> str:
+        try:
+            fn()
+        except KernelError as e:
+            return f"Error: {e.extack.rstrip('.')}" if e.extack else errname(e.errno)
+        return "ok"
+
+    def netns(self, n: str) -> None:
+        self.lab.netns(n)
+
+    def veth(self, ns: str, a: str, b: str, mtu: int | None = None) -> None:
+        self.lab.add_veth(a, b, ns=ns, mtu=mtu, peer_mtu=mtu)
+
+    def bridge(self, ns: str, name: str) -> None:
+        self.lab.add_bridge(name, ns=ns)
+
+    def add(self, ns: str, name: str, link: str, kind: str = "macvlan",
+            address: str | None = None, mtu: int | None = None, **data) -> str:
+        return self._do(lambda: self.lab.add_link(name, kind, ns, link=link, address=address,
+                                                  mtu=mtu, **data))
+
+    def set(self, ns: str, name: str, **kw) -> str:
+        if "promisc" in kw:
+            code, _, err = commands.run(self.lab, ["ip", "link", "set", name, "promisc",
+                                                   "on" if kw["promisc"] else "off"],
+                                        ns=self.lab.ns(ns))
+            return "ok" if code == 0 else err
+        if "master" in kw:
+            return self._do(lambda: self.lab.set_link(name, ns, master=kw["master"]))
+        return self._do(lambda: self.lab.set_link(name, ns, **kw))
+
+    def change(self, ns: str, name: str, kind: str = "macvlan", **data) -> str:
+        def fn():
+            ops = LINK_KINDS[kind]
+            req = LinkRequest(kind=kind, data=data)
+            ops.validate(req)
+            ops.changelink(self.lab.dev(name, ns), req)
+        return self._do(fn)
+
+    def delete(self, ns: str, name: str) -> str:
+        return self._do(lambda: self.lab.del_link(name, ns))
+
+    def exists(self, ns: str, name: str) -> bool:
+        return self.lab.ns(ns).get(name) is not None
+
+    def wait(self, secs: float) -> None:
+        self.lab.run_for(secs)
+
+    def ip_json(self, ns: str, *args: str) -> list:
+        code, out, err = commands.run(self.lab, ["ip", "-j", *args], ns=self.lab.ns(ns))
+        assert code == 0, err
+        return json.loads(out)
+
+    def facts(self, ns: str, name: str) -> dict:
+        return link_facts(self, ns, name)
+
+    def detail(self, ns: str, name: str) -> dict:
+        """The ``ip -d -j`` values the macvlan driver fills (info_data), plus promiscuity, the
+        min/max MTU and the address assignment type, read from the device."""
+        d = self.lab.dev(name, ns)
+        out = {"promiscuity": d.promiscuity, "allmulti": d.allmulti, "min_mtu": d.min_mtu,
+               "max_mtu": d.max_mtu}
+        if isinstance(d, Macvlan):
+            info = d.fill_info()
+            j = {"mode": MODE_NAMES.get(info["mode"], "unknown")}
+            if info["flags"] & 1:
+                j["nopromisc"] = True
+            if info["flags"] & 2:
+                j["nodst"] = True
+            j["bcqueuelen"] = info["bc_queue_len"]
+            j["usedbcqueuelen"] = info["bc_queue_len_used"]
+            if info["mode"] == MACVLAN_MODE_SOURCE:
+                j["macaddr_count"] = info["macaddr_count"]
+                if "macaddr_data" in info:
+                    j["macaddr_data"] = [mac_str(m) for m in info["macaddr_data"]]
+            out["info_data"] = j
+        return out
+
+
+class HostOps:
+    """The same requests with iproute2 in throwaway netns (IPv6 off)."""
+
+    def __init__(self, host):
+        self.host = host
+        self.made: set = set()
+
+    def _r(self, cmd: str, ns: str) -> str:
+        p = self.host.run(cmd, ns=ns, check=False)
+        if p.returncode == 0:
+            return "ok"
+        err = p.stderr.strip().splitlines()[-1] if p.stderr.strip() else f"exit {p.returncode}"
+        if err.startswith("RTNETLINK answers: "):
+            text = err[len("RTNETLINK answers: "):]
+            return _STRERROR.get(text, text)
+        return err.rstrip(".")
+
+    def netns(self, n: str) -> None:
+        self.host.ns(n)
+        if n not in self.made:
+            self.made.add(n)
+            self.host.run("sysctl -qw net.ipv6.conf.all.disable_ipv6=1 "
+                          "net.ipv6.conf.default.disable_ipv6=1", ns=n)
+
+    def veth(self, ns: str, a: str, b: str, mtu: int | None = None) -> None:
+        m = f" mtu {mtu}" if mtu else ""
+        self.host.run(f"ip link add {a}{m} type veth peer name {b}{m}", ns=ns)
+
+    def bridge(self, ns: str, name: str) -> None:
+        self.host.run(f"ip link add {name} type bridge", ns=ns)
+
+    def add(self, ns: str, name: str, link: str, kind: str = "macvlan",
+            address: str | None = None, mtu: int | None = None, **data) -> str:
+        extra = (f" address {address}" if address else "") + (f" mtu {mtu}" if mtu else "")
+        return self._r(f"ip link add link {link} name {name}{extra} type {kind} "
+                       + " ".join(_iproute2_opts(data)), ns)
+
+    def set(self, ns: str, name: str, **kw) -> str:
+        parts = []
+        if "netns" in kw:
+            parts += ["netns", self.host.ns(kw["netns"])]
+        if "mtu" in kw:
+            parts += ["mtu", str(kw["mtu"])]
+        if "address" in kw:
+            parts += ["address", kw["address"]]
+        if "master" in kw:
+            parts += ["master", kw["master"]] if kw["master"] else ["nomaster"]
+        if "promisc" in kw:
+            parts += ["promisc", "on" if kw["promisc"] else "off"]
+        if "up" in kw:
+            parts.append("up" if kw["up"] else "down")
+        return self._r(f"ip link set dev {name} " + " ".join(parts), ns)
+
+    def change(self, ns: str, name: str, kind: str = "macvlan", **data) -> str:
+        return self._r(f"ip link set dev {name} type {kind} " + " ".join(_iproute2_opts(data)),
+                       ns)
+
+    def delete(self, ns: str, name: str) -> str:
+        return self._r(f"ip link del {name}", ns)
+
+    def exists(self, ns: str, name: str) -> bool:
+        return self.host.run(f"ip link show dev {name}", ns=ns, check=False).returncode == 0
+
+    def wait(self, secs: float) -> None:
+        time.sleep(secs)
+
+    def ip_json(self, ns: str, *args: str) -> list:
+        return json.loads(self.host.run("ip -j " + " ".join(args), ns=ns).stdout)
+
+    def facts(self, ns: str, name: str) -> dict:
+        return link_facts(self, ns, name)
+
+    def detail(self, ns: str, name: str) -> dict:
+        j = self.ip_json(ns, "-d", "link", "show", "dev", name)[0]
+        out = {"promiscuity": j["promiscuity"], "allmulti": j["allmulti"],
+               "min_mtu": j["min_mtu"], "max_mtu": j["max_mtu"]}
+        info = j.get("linkinfo", {})
+        if info.get("info_kind") in ("macvlan", "macvtap"):
+            out["info_data"] = info["info_data"]
+        return out
+
+
+def both(host, scenario):
+    """Run ``scenario(ops)`` on the emulator and on the host; return both results."""
+    return scenario(EmuOps()), scenario(HostOps(host))
+
+
+def _base(ops, lower_mtu: int | None = None):
+    """netns h with veth eth0 <-> peer (both up); returns ops."""
+    ops.netns("h")
+    ops.veth("h", "eth0", "peer", mtu=lower_mtu)
+    ops.set("h", "eth0", up=True)
+    ops.set("h", "peer", up=True)
+    return ops
+
+
+# -- MV-01 / MV-02 -------------------------------------------------------------------------------
+
+def test_MV_01_mode_values_and_anything_else_is_einval():
+    ops = _base(EmuOps())
+    for i, name in enumerate(("private", "vepa", "bridge", "source")):
+        assert ops.add("h", f"m{i}", "eth0", mode=name) == "ok"
+        assert ops.lab.dev(f"m{i}", "h").mode == {"private": 1, "vepa": 2, "bridge": 4,
+                                                   "source": 16}[name]
+    for bad in (0, 3, 5, 32, "nosuch"):
+        assert ops.add("h", "bad", "eth0", mode=bad) == "EINVAL"
+    assert ops.change("h", "m0", mode=6) == "EINVAL"
+    assert not ops.exists("h", "bad")
+
+
+def test_MV_02_default_mode_vepa_and_flag_bits():
+    ops = _base(EmuOps())
+    assert ops.add("h", "m0", "eth0") == "ok"
+    assert ops.lab.dev("m0", "h").mode == MACVLAN_MODE_VEPA
+    assert ops.add("h", "m1", "eth0", flags=4) == "EINVAL"
+    assert ops.add("h", "m1", "eth0", mode="source", nodst=True) == "ok"
+    assert ops.lab.dev("m1", "h").mv_flags == 2
+    assert ops.add("h", "m2", "eth0", mode="passthru", flags=1) == "EINVAL"   # m0 is there
+    assert ops.change("h", "m1", flags=3) == "ok"
+    assert ops.lab.dev("m1", "h").mv_flags == 3
+
+
+def test_MV_01_02_modes_and_flags_match_host_kernel(host):
+    def sc(ops):
+        _base(ops)
+        out = [ops.add("h", "m0", "eth0")]
+        for i, m in enumerate(("private", "vepa", "bridge")):
+            out.append(ops.add("h", f"m{i + 1}", "eth0", mode=m))
+        out.append(ops.add("h", "s0", "eth0", mode="source", nodst=True))
+        out.append(ops.add("h", "p0", "eth0", mode="passthru"))
+        out.append(ops.change("h", "m1", mode="bridge", nodst=True))
+        return out, [ops.detail("h", n)["info_data"] for n in ("m0", "m1", "m2", "m3", "s0")]
+    emu, real = both(host, sc)
+    assert emu == real
+    assert emu[0][-2] == "EINVAL"                 # MV-08: passthru next to other macvlans
+
+
+# -- MV-03 -------------------------------------------------------------------------------------
+
+def test_MV_03_lower_must_be_ethernet_with_a_free_rx_handler():
+    ops = _base(EmuOps())
+    assert ops.add("h", "m0", "lo") == "EINVAL"                      # loopback
+    assert ops._do(lambda: ops.lab.add_link("m0", "macvlan", "h")) == "EINVAL"   # no link
+    ops.bridge("h", "br0")
+    assert ops.set("h", "peer", master="br0") == "ok"
+    assert ops.add("h", "m0", "peer") == "EBUSY"                     # bridge port (CORE-01)
+    assert ops.add("h", "m0", "eth0") == "ok"
+    assert ops.set("h", "eth0", master="br0") == "EBUSY"             # macvlan lower -> no port
+    # a macvlan as "lower" stands for its own lower: no nesting
+    assert ops.add("h", "m1", "m0") == "ok"
+    m1 = ops.lab.dev("m1", "h")
+    assert m1.lowerdev is ops.lab.dev("eth0", "h") and m1.get_iflink() == m1.lowerdev.ifindex
+    port = macvlan_port_of(ops.lab.dev("eth0", "h"))
+    assert [v.name for v in port.vlans] == ["m0", "m1"]
+    # the port is gone with the last macvlan: eth0 may join the bridge again (MV-10)
+    assert ops.delete("h", "m0") == "ok" and ops.delete("h", "m1") == "ok"
+    assert macvlan_port_of(ops.lab.dev("eth0", "h")) is None
+    assert ops.set("h", "eth0", master="br0") == "ok"
+
+
+def test_MV_03_matches_host_kernel(host):
+    def sc(ops):
+        _base(ops)
+        ops.bridge("h", "br0")
+        out = [ops.add("h", "m0", "lo"), ops.set("h", "peer", master="br0"),
+               ops.add("h", "m0", "peer"), ops.add("h", "m0", "eth0"),
+               ops.set("h", "eth0", master="br0"), ops.add("h", "m1", "m0")]
+        out.append(ops.facts("h", "m1")["link"])
+        out += [ops.delete("h", "m0"), ops.delete("h", "m1"), ops.set("h", "eth0", master="br0")]
+        return out
+    emu, real = both(host, sc)
+    assert emu == real
+    assert emu == ["EINVAL", "ok", "EBUSY", "ok", "EBUSY", "ok", "eth0", "ok", "ok", "ok"]
+
+
+# -- MV-04 -------------------------------------------------------------------------------------
+
+def _mtu_scenario(ops):
+    _base(ops, lower_mtu=1400)
+    out = [ops.add("h", "m0", "eth0"), ops.add("h", "m1", "eth0", mtu=1500),
+           ops.add("h", "m1", "eth0", mtu=1300)]
+    out += [ops.set("h", "m0", mtu=1401), ops.set("h", "m0", mtu=70000),
+            ops.set("h", "m0", mtu=1350)]
+    mtus = lambda: [ops.facts("h", n)["mtu"] for n in ("m0", "m1")]   # noqa: E731
+    out.append(mtus())                                 # 1350, 1300
+    out.append(ops.set("h", "eth0", mtu=1320))
+    out.append(mtus())                                 # lowered to 1320, 1300 unchanged
+    out.append(ops.set("h", "eth0", mtu=9000))
+    out.append(mtus())                                 # raising the lower raises nothing
+    d = ops.detail("h", "m0")
+    out.append((d["min_mtu"], d["max_mtu"]))
+    return out
+
+
+def test_MV_04_mtu_rules():
+    out = _mtu_scenario(EmuOps())
+    assert out[:3] == ["ok", "EINVAL", "ok"]
+    assert out[3:6] == ["EINVAL", "Error: mtu greater than device maximum", "ok"]
+    assert out[6] == [1350, 1300]
+    assert out[7:9] == ["ok", [1320, 1300]]
+    assert out[9:11] == ["ok", [1320, 1300]]
+    assert out[11] == (68, 65535)                      # the veth lower's max_mtu
+
+
+def test_MV_04_mtu_rules_match_host_kernel(host):
+    emu, real = both(host, _mtu_scenario)
+    assert emu == real
+
+
+# -- MV-05 -------------------------------------------------------------------------------------
+
+def test_MV_05_random_mac_invalid_rejected_duplicates_allowed_at_creation():
+    ops = _base(EmuOps())
+    assert ops.add("h", "m0", "eth0") == "ok" and ops.add("h", "m1", "eth0") == "ok"
+    a0, a1 = ops.lab.dev("m0", "h").addr, ops.lab.dev("m1", "h").addr
+    assert a0 != a1 and not a0[0] & 1 and a0[0] & 2          # random, local, unicast
+    assert ops.lab.dev("m0", "h").addr_assign_type == 1     # NET_ADDR_RANDOM
+    assert ops.add("h", "m2", "eth0", address="01:00:00:00:00:01") == "EADDRNOTAVAIL"
+    assert ops.add("h", "m2", "eth0", address="00:00:00:00:00:00") == "EADDRNOTAVAIL"
+    eth0 = mac_str(ops.lab.dev("eth0", "h").addr)
+    assert ops.add("h", "m2", "eth0", address=mac_str(a0)) == "ok"      # same as m0
+    assert ops.add("h", "m3", "eth0", address=eth0) == "ok"             # same as the lower
+
+
+def test_MV_05_06_mac_uniqueness_matches_host_kernel(host):
+    def sc(ops):
+        _base(ops)
+        out = [ops.add("h", "m0", "eth0", address="02:00:00:00:01:01"),
+               ops.add("h", "m1", "eth0", address="02:00:00:00:01:01"),
+               ops.add("h", "m2", "eth0", address="01:00:00:00:00:01"),
+               ops.add("h", "m2", "eth0", address=MACS["h"])]
+        ops.set("h", "eth0", address=MACS["h"])
+        out += [ops.set("h", "m0", up=True), ops.set("h", "m1", up=True),     # MV-06
+                ops.set("h", "m2", up=True),                                  # = lower MAC
+                ops.set("h", "m0", up=False), ops.set("h", "m1", up=True),
+                ops.set("h", "m0", up=True)]
+        out.append([ops.facts("h", n)["flags"] for n in ("m0", "m1", "m2")])
+        return out
+    emu, real = both(host, sc)
+    assert emu == real
+    assert emu[:4] == ["ok", "ok", "EADDRNOTAVAIL", "ok"]
+    assert emu[4:10] == ["ok", "EADDRINUSE", "EADDRINUSE", "ok", "ok", "EADDRINUSE"]
+
+
+# -- MV-06 -------------------------------------------------------------------------------------
+
+def test_MV_06_eaddrinuse_at_up_only_against_up_macvlans_and_the_lower():
+    ops = _base(EmuOps())
+    same = "02:00:00:00:01:01"
+    assert ops.add("h", "m0", "eth0", address=same) == "ok"
+    assert ops.add("h", "m1", "eth0", address=same) == "ok"
+    assert ops.set("h", "m0", up=True) == "ok"
+    assert ops.set("h", "m1", up=True) == "EADDRINUSE"
+    assert not ops.lab.dev("m1", "h").flags & IFF_UP
+    assert ops.set("h", "m0", up=False) == "ok"
+    assert ops.set("h", "m1", up=True) == "ok"                      # m0 is down now
+    eth0 = mac_str(ops.lab.dev("eth0", "h").addr)
+    assert ops.add("h", "m2", "eth0", address=eth0) == "ok"
+    assert ops.set("h", "m2", up=True) == "EADDRINUSE"
+
+
+# -- MV-07 -------------------------------------------------------------------------------------
+
+def _mac_change_scenario(ops):
+    _base(ops)
+    ops.set("h", "eth0", address=MACS["h"])
+    out = [ops.add("h", "m0", "eth0", address="02:00:00:00:01:01"),
+           ops.add("h", "m1", "eth0", address="02:00:00:00:01:02"),
+           ops.set("h", "m0", up=True),
+           ops.set("h", "m1", address="01:00:00:00:00:05"),          # invalid
+           ops.set("h", "m1", address="02:00:00:00:01:02"),          # own: no-op
+           ops.set("h", "m1", address="02:00:00:00:01:01"),          # m0's, m0 UP, m1 down
+           ops.set("h", "m1", address=MACS["h"]),                    # the lower's
+           ops.set("h", "m0", address="02:00:00:00:01:03"),          # while UP: rehash
+           ops.set("h", "m1", address="02:00:00:00:01:01"),          # free again
+           ops.set("h", "m1", up=True)]
+    out.append([ops.facts("h", n)["address"] for n in ("m0", "m1")])
+    return out
+
+
+def test_MV_07_mac_change_rules():
+    out = _mac_change_scenario(EmuOps())
+    assert out[3:] == ["EADDRNOTAVAIL", "ok", "EADDRINUSE", "EADDRINUSE", "ok", "ok", "ok",
+                       ["02:00:00:00:01:03", "02:00:00:00:01:01"]]
+
+
+def test_MV_07_mac_change_matches_host_kernel(host):
+    emu, real = both(host, _mac_change_scenario)
+    assert emu == real
+
+
+def test_MV_07_up_macvlan_mac_change_moves_its_lower_filter_entry():
+    lab = Lab()
+    k = lab.kernel
+    sw = Switch(k.engine)
+    nic = add_nic(k, k.init_ns, "eth0")
+    sw.plug(nic)
+    lab.set_link("eth0", up=True)
+    lab.add_link("m0", "macvlan", link="eth0", address="02:00:00:00:01:01")
+    lab.set_link("m0", up=True)
+    assert nic.uc == [mac_parse("02:00:00:00:01:01")]
+    lab.set_link("m0", address="02:00:00:00:01:07")
+    assert nic.uc == [mac_parse("02:00:00:00:01:07")]
+    assert macvlan_port_of(nic).hash == {mac_parse("02:00:00:00:01:07"): lab.dev("m0")}
+
+
+# -- MV-08 -------------------------------------------------------------------------------------
+
+def _passthru_scenario(ops):
+    _base(ops)
+    ops.set("h", "eth0", address=MACS["h"])
+    promisc = lambda: ops.detail("h", "eth0")["promiscuity"]          # noqa: E731
+    addr = lambda n: ops.facts("h", n)["address"]                      # noqa: E731
+    out = [ops.add("h", "pt", "eth0", mode="passthru", address="02:00:00:00:09:09")]
+    out.append((addr("pt"), addr("eth0")))                  # inherits the lower MAC
+    out.append(ops.add("h", "m1", "eth0"))                  # nothing more on a passthru lower
+    out.append(ops.add("h", "m1", "pt"))                    # (not even through the macvlan)
+    out.append(promisc())
+    out.append(ops.set("h", "pt", up=True))
+    out.append(promisc())                                   # promiscuous while open
+    out.append(ops.change("h", "pt", mode="bridge"))        # out of passthru: refused
+    out.append(ops.set("h", "pt", address="02:00:00:00:09:01"))
+    out.append((addr("pt"), addr("eth0")))                  # forwarded to the lower
+    out.append(ops.set("h", "pt", up=False))
+    out.append(promisc())
+    out.append(ops.delete("h", "pt"))
+    out.append(addr("eth0"))                                # the original MAC is back
+    out.append(ops.add("h", "m2", "eth0"))
+    out.append(ops.change("h", "m2", mode="passthru"))      # into passthru: refused
+    out.append(ops.delete("h", "m2"))
+    out.append(ops.add("h", "pn", "eth0", mode="passthru", nopromisc=True))
+    out.append(ops.set("h", "pn", up=True))
+    out.append(promisc())                                   # nopromisc
+    out.append(ops.set("h", "eth0", address="02:00:00:00:09:02"))   # the lower's own change
+    out.append(addr("pn"))                                  # ... is followed
+    out.append(ops.delete("h", "pn"))
+    out.append(addr("eth0"))                                # and becomes the one restored
+    return out
+
+
+def test_MV_08_passthru_rules():
+    out = _passthru_scenario(EmuOps())
+    h = MACS["h"]
+    assert out == ["ok", (h, h), "EINVAL", "EINVAL", 0, "ok", 1, "EINVAL", "ok",
+                   ("02:00:00:00:09:01", "02:00:00:00:09:01"), "ok", 0, "ok", h,
+                   "ok", "EINVAL", "ok", "ok", "ok", 0, "ok", "02:00:00:00:09:02", "ok",
+                   "02:00:00:00:09:02"]
+
+
+def test_MV_08_passthru_matches_host_kernel(host):
+    emu, real = both(host, _passthru_scenario)
+    assert emu == real
+
+
+def test_MV_RX_02_passthru_takes_every_unicast_matches_host_kernel(host):
+    """Passthru: every unicast goes to the macvlan whatever its destination, as HOST; the
+    lower's stack gets no unicast at all (and its IP address is cut off)."""
+    sends = [("x", MACS["a"], "x>a"), ("x", "02:00:00:00:00:77", "x>other"),
+             ("x", BCAST, "x>bc")]
+    out = []
+    for net in (EmuNet({"a": "passthru"}), HostNet(host, {"a": "passthru"})):
+        out.append((net.probe(sends), net.matrix("a x h")))
+    assert out[0] == out[1]
+    got = by_tag(out[0][0])
+    assert got["x>other"] == [("a", PACKET_HOST)]
+    assert sorted(got["x>bc"]) == [("a", PACKET_BROADCAST), ("h", PACKET_BROADCAST)]
+
+
+# -- MV-09 -------------------------------------------------------------------------------------
+
+def _filter_scenario(ops):
+    _base(ops)
+    ops.bridge("h", "br0")
+    ops.set("h", "br0", up=True)
+    lower = lambda n: (lambda d: (d["promiscuity"], d["allmulti"]))(ops.detail("h", n))  # noqa
+    out = [ops.add("h", "m0", "eth0"), lower("eth0")]
+    out += [ops.set("h", "m0", up=True), lower("eth0")]           # veth: no unicast filter
+    out += [ops.set("h", "m0", promisc=True), lower("eth0")]      # propagated
+    out += [ops.set("h", "m0", promisc=False), lower("eth0")]
+    out += [ops.add("h", "m1", "eth0"), ops.set("h", "m1", promisc=True),
+            lower("eth0")]                                        # m1 down: not propagated
+    out += [ops.set("h", "m1", up=True), lower("eth0")]
+    out += [ops.set("h", "m0", up=False), ops.set("h", "m1", up=False), lower("eth0")]
+    out += [ops.set("h", "eth0", up=False), ops.set("h", "m0", up=True), lower("eth0")]
+    out += [ops.set("h", "eth0", up=True), lower("eth0")]         # rx mode runs at open
+    out += [ops.add("h", "mb", "br0"), ops.set("h", "mb", up=True), lower("br0")]
+    return out
+
+
+def test_MV_09_lower_unicast_list_and_promisc_propagation():
+    ops = EmuOps()
+    out = _filter_scenario(ops)
+    assert out[1] == (0, 0) and out[3] == (1, 0)        # the unicast address -> uc_promisc
+    assert out[5] == (2, 0) and out[7] == (1, 0)
+    assert out[10] == (1, 0) and out[12] == (2, 0)
+    assert out[15] == (0, 0)
+    assert out[18] == (0, 0) and out[20] == (1, 0)
+    assert out[-1] == (1, 0)                            # a bridge has no unicast filter either
+    m0 = ops.lab.dev("m0", "h")
+    assert ops.lab.dev("eth0", "h").uc == [m0.addr]
+
+
+def test_MV_09_matches_host_kernel(host):
+    emu, real = both(host, _filter_scenario)
+    assert emu == real
+
+
+def test_MV_09_nic_lower_filters_by_uc_and_vepa_needs_switch_hairpin():
+    """[EMU] the NIC's hardware filter accepts exactly the UP macvlans' MACs (MV-09); a VEPA
+    switch port (SW-03 hairpin) is what lets vepa children talk (BR-06's twin)."""
+    lab = Lab()
+    k = lab.kernel
+    sw = Switch(k.engine)
+    nic = add_nic(k, lab.netns("h"), "eth0", mac=mac_parse(MACS["h"]))
+    sw.plug(nic)
+    ext = add_nic(k, lab.netns("x"), "eth0", mac=mac_parse(MACS["x"]))
+    sw.plug(ext)
+    for n in ("h", "x"):
+        lab.set_link("eth0", ns=n, up=True)
+        lab.add_addr("eth0", IPS[n] + "/24", ns=n)
+    for c in "ab":
+        lab.netns(c)
+        lab.add_link(f"mv{c}", "macvlan", "h", link="eth0", address=MACS[c], mode="vepa")
+        lab.set_link(f"mv{c}", ns="h", netns=c)
+        lab.set_link(f"mv{c}", ns=c, up=True)
+        lab.add_addr(f"mv{c}", IPS[c] + "/24", ns=c)
+    lab.run_for(1.5)
+    assert sorted(nic.uc) == [mac_parse(MACS["a"]), mac_parse(MACS["b"])]
+    assert nic.promiscuity == 0                        # IFF_UNICAST_FLT: no uc_promisc
+    ping = lambda s, d: lab.ping(IPS[d], ns=s, count=1, wait=1).received == 1  # noqa: E731
+    assert ping("x", "a") and ping("a", "x")
+    assert not ping("a", "b")
+    sw.set_hairpin(nic, True)
+    assert ping("a", "b") and ping("b", "a") and ping("h", "a")
+    lab.set_link("mvb", ns="b", up=False)
+    assert nic.uc == [mac_parse(MACS["a"])]
+    assert not ping("x", "b")
+
+
+def test_MV_09_macvlan_on_a_bridge_matches_host_kernel(host):
+    """A bridge as the lower: its promiscuity (no unicast filter) is what passes frames for the
+    macvlans up the bridge."""
+    def build_emu():
+        lab = Lab()
+        for n in ("h", "x", "a", "b"):
+            lab.netns(n)
+        lab.add_bridge("br0", ns="h", up=True)
+        lab.add_veth("v0", "eth0", ns="h", peer_ns="x")
+        lab.set_link("v0", ns="h", master="br0", up=True)
+        lab.set_link("eth0", ns="x", up=True)
+        lab.add_addr("eth0", IPS["x"] + "/24", ns="x")
+        for c in "ab":
+            lab.add_link(f"mv{c}", "macvlan", "h", link="br0", address=MACS[c], mode="bridge")
+            lab.set_link(f"mv{c}", ns="h", netns=c)
+            lab.set_link(f"mv{c}", ns=c, up=True)
+            lab.add_addr(f"mv{c}", IPS[c] + "/24", ns=c)
+        lab.run_for(1.5)
+        return [int(lab.ping(IPS[d], ns=s, count=1, wait=1).received > 0)
+                for s, d in (("x", "a"), ("a", "x"), ("a", "b"), ("b", "x"))]
+
+    def build_host():
+        h = HostNet.__new__(HostNet)
+        h.host, h.nodes = host, []
+        for n in ("h", "x", "a", "b"):
+            h.netns(n)
+        h.run("ip link add br0 type bridge && ip link set br0 up", "h")
+        h.run(f"ip link add v0 type veth peer name eth0 netns {host.ns('x')}", "h")
+        h.run("ip link set v0 master br0 up", "h")
+        h.run(f"ip link set eth0 up && ip addr add {IPS['x']}/24 dev eth0", "x")
+        for c in "ab":
+            h.run(f"ip link add link br0 name mv{c} address {MACS[c]} type macvlan mode bridge"
+                  f" && ip link set mv{c} netns {host.ns(c)}", "h")
+            h.run(f"ip link set mv{c} up && ip addr add {IPS[c]}/24 dev mv{c}", c)
+        time.sleep(1.5)
+        return [int(h.ping(s, d)) for s, d in (("x", "a"), ("a", "x"), ("a", "b"), ("b", "x"))]
+
+    assert build_emu() == build_host() == [1, 1, 1, 1]
+
+
+# -- MV-10 -------------------------------------------------------------------------------------
+
+def _lifetime_scenario(ops):
+    _base(ops)
+    ops.netns("a")
+    ops.netns("z")
+    out = [ops.add("h", "m0", "eth0"), ops.add("h", "m1", "eth0"),
+           ops.set("h", "m1", netns="a"), ops.set("h", "m0", up=True)]
+    out.append(ops.set("h", "eth0", netns="z"))             # moving the lower keeps them
+    out.append((ops.exists("h", "m0"), ops.exists("a", "m1")))
+    f = ops.facts("h", "m0")
+    out.append((f["link"], f["link_netns"], f["flags"]))
+    ops.wait(1.5)
+    out.append(ops.facts("h", "m0")["operstate"])
+    out.append(ops.delete("z", "eth0"))                     # deleting it deletes them
+    out.append((ops.exists("h", "m0"), ops.exists("a", "m1"), ops.exists("h", "peer")))
+    return out
+
+
+def test_MV_10_lifetime():
+    ops = EmuOps()
+    out = _lifetime_scenario(ops)
+    assert out[:5] == ["ok"] * 5
+    assert out[5] == (True, True)
+    assert out[6][0] is None and out[6][1] is True          # the link is in another netns now
+    assert out[-2:] == ["ok", (False, False, False)]
+
+
+def test_MV_10_lifetime_matches_host_kernel(host):
+    emu, real = both(host, _lifetime_scenario)
+    assert emu == real
+
+
+def test_MV_10_lower_type_change_is_vetoed():
+    ops = _base(EmuOps())
+    ops.add("h", "m0", "eth0")
+    from vnetlab.stack.netdev import NETDEV_PRE_TYPE_CHANGE
+    with pytest.raises(KernelError) as ei:
+        ops.lab.kernel.notify(NETDEV_PRE_TYPE_CHANGE, ops.lab.dev("eth0", "h"))
+    assert ei.value.errno == errno.EPERM
+
+
+# -- MV-11 / CORE-06 ---------------------------------------------------------------------------
+
+def _carrier_scenario(ops):
+    _base(ops)
+    ops.netns("a")
+    ops.add("h", "m0", "eth0")
+    ops.add("h", "m1", "eth0")
+    ops.set("h", "m1", netns="a")
+    ops.set("h", "m0", up=True)
+    ops.set("a", "m1", up=True)
+    ops.wait(1.5)
+    out = []
+    snap = lambda: [(f["flags"], f["operstate"]) for f in (ops.facts("h", "m0"),   # noqa: E731
+                                                           ops.facts("a", "m1"))]
+    out.append(snap())
+    ops.set("h", "eth0", up=False)                          # admin down: carrier only
+    ops.wait(1.5)
+    out.append(snap())
+    ops.set("h", "eth0", up=True)
+    ops.wait(1.5)
+    out.append(snap())
+    ops.set("h", "peer", up=False)                          # the lower loses carrier
+    ops.wait(1.5)
+    out.append(snap())
+    ops.set("h", "peer", up=True)
+    ops.wait(1.5)
+    out.append(snap())
+    return out
+
+
+def test_MV_11_carrier_follows_the_lower_not_its_admin_state():
+    out = _carrier_scenario(EmuOps())
+    up = ["BROADCAST", "MULTICAST", "UP", "LOWER_UP"]
+    assert out[0] == [(up, "UP"), (up, "UP")]
+    nc = ["NO-CARRIER", "BROADCAST", "MULTICAST", "UP"]
+    # still UP; in h the lower is found and has no carrier -> LOWERLAYERDOWN (CORE-05); in a
+    # the lower cannot be looked up -> DOWN
+    assert out[1] == [(nc + ["M-DOWN"], "LOWERLAYERDOWN"), (nc, "DOWN")]
+    assert out[2] == out[0]
+    assert out[3] == [(nc, "LOWERLAYERDOWN"), (nc, "DOWN")]
+    assert out[4] == out[0]
+
+
+def test_MV_11_carrier_matches_host_kernel(host):
+    emu, real = both(host, _carrier_scenario)
+    assert emu == real
+
+
+# -- MV-12 / CORE-07 ---------------------------------------------------------------------------
+
+def _display_scenario(ops):
+    _base(ops)
+    ops.netns("a")
+    ops.add("h", "m0", "eth0")
+    ops.add("h", "m1", "eth0")
+    ops.set("h", "m1", netns="a")
+    out = []
+    for ns, name in (("h", "m0"), ("a", "m1")):
+        j = ops.ip_json(ns, "link", "show", "dev", name)[0]
+        out.append((j["ifindex"], j.get("link"), j.get("link_index"), "link_netnsid" in j,
+                    j["flags"]))
+    return out
+
+
+def test_MV_12_iflink_is_the_lower():
+    ops = EmuOps()
+    out = _display_scenario(ops)
+    eth0 = ops.lab.dev("eth0", "h")
+    assert out[0][1] == "eth0" and not out[0][3]
+    assert out[1][1] is None and out[1][2] == eth0.ifindex and out[1][3]
+    code, text, _ = commands.run(ops.lab, ["ip", "link", "show", "m1"], ns=ops.lab.ns("a"))
+    assert f"m1@if{eth0.ifindex}:" in text and "link-netns h" in text
+
+
+def test_MV_12_display_matches_host_kernel(host):
+    emu, real = both(host, _display_scenario)
+    assert emu == real
+
+
+# =============================================================================================
+# source mode (MV-SRC-01/02, MV-RX-02 step 1)
+# =============================================================================================
+
+def _source_scenario(ops):
+    _base(ops)
+    info = lambda n: ops.detail("h", n)["info_data"]                # noqa: E731
+    s1, s2, s3 = "02:00:00:00:00:05", "02:00:00:00:00:07", "0a:00:00:00:00:01"
+    out = [ops.add("h", "s0", "eth0", mode="source", macaddr=("add", s1))]
+    out += [ops.change("h", "s0", macaddr=("add", s2)), ops.change("h", "s0", macaddr=("add", s3)),
+            ops.change("h", "s0", macaddr=("add", s2)), info("s0")]       # duplicate: no-op
+    out += [ops.change("h", "s0", macaddr=("del", s1)),
+            ops.change("h", "s0", macaddr=("del", "02:00:00:00:00:99")), info("s0")]
+    out += [ops.change("h", "s0", macaddr=("set", [s1, s3, "02:00:00:00:00:33"])), info("s0")]
+    out += [ops.change("h", "s0", macaddr="flush"), info("s0")]
+    out += [ops.add("h", "m0", "eth0", mode="bridge", macaddr=("add", s1)),
+            ops.add("h", "m0", "eth0", mode="bridge"),
+            ops.change("h", "m0", macaddr=("add", s1))]                  # only in source mode
+    out += [ops.change("h", "s0", macaddr=("add", s1)),
+            ops.change("h", "s0", mode="vepa"), info("s0"),                # leaving flushes
+            ops.change("h", "s0", mode="source"), info("s0")]
+    out += [ops.change("h", "s0", macaddr=("add", "01:00:00:00:00:01"))]
+    return out
+
+
+def test_MV_SRC_01_macaddr_commands():
+    out = _source_scenario(EmuOps())
+    assert out[0:4] == ["ok"] * 4
+    assert out[4]["macaddr_count"] == 3
+    assert sorted(out[4]["macaddr_data"]) == ["02:00:00:00:00:05", "02:00:00:00:00:07",
+                                              "0a:00:00:00:00:01"]
+    assert out[5:7] == ["ok", "ok"] and out[7]["macaddr_count"] == 2
+    assert out[8] == "ok" and sorted(out[9]["macaddr_data"]) == [
+        "02:00:00:00:00:05", "02:00:00:00:00:33", "0a:00:00:00:00:01"]
+    assert out[10] == "ok" and out[11]["macaddr_count"] == 0 and "macaddr_data" not in out[11]
+    assert out[12:15] == ["EINVAL", "ok", "EINVAL"]
+    assert out[15:17] == ["ok", "ok"] and out[17]["mode"] == "vepa"
+    assert out[18] == "ok" and out[19]["macaddr_count"] == 0
+    assert out[20] == "EADDRNOTAVAIL"
+
+
+def test_MV_SRC_01_matches_host_kernel(host):
+    """Including the order of the address list (the kernel's hash buckets)."""
+    emu, real = both(host, _source_scenario)
+    assert emu == real
+
+
+def _source_rx(net_cls, host, nodst: bool):
+    opts = {"a": {"macaddr": ("add", MACS["x"]), "nodst": nodst}}
+    net = (net_cls({"a": "source", "b": "vepa"}, opts=opts) if host is None
+           else net_cls(host, {"a": "source", "b": "vepa"}, opts=opts))
+    return net.probe([("x", MACS["a"], "x>a"), ("x", MACS["b"], "x>b"), ("x", BCAST, "x>bc"),
+                      ("h", MACS["a"], "h>a"), ("b", MACS["x"], "b>x")])
+
+
+@pytest.mark.parametrize("nodst", [False, True])
+def test_MV_SRC_02_source_devices_match_by_source_not_destination(nodst):
+    got = by_tag(_source_rx(EmuNet, None, nodst))
+    if not nodst:
+        # a clone to a (HOST: its own MAC), and the original is processed as usual: the
+        # destination lookup skips source mode, so the lower's stack gets it too
+        assert sorted(got["x>a"]) == [("a", PACKET_HOST), ("h", PACKET_OTHERHOST)]
+        assert sorted(got["x>b"]) == [("a", PACKET_OTHERHOST), ("b", PACKET_HOST)]
+        assert sorted(got["x>bc"]) == [("a", PACKET_BROADCAST), ("b", PACKET_BROADCAST),
+                                       ("h", PACKET_BROADCAST)]
+    else:                                             # nodst: only the clone
+        assert got["x>a"] == [("a", PACKET_HOST)]
+        assert got["x>b"] == [("a", PACKET_OTHERHOST)]
+        assert got["x>bc"] == [("a", PACKET_BROADCAST)]
+    # the lower's own transmission never enters the rx_handler (only x hears the flood)
+    assert got["h>a"] == [("x", PACKET_OTHERHOST)]
+    assert got["b>x"] == [("x", PACKET_HOST)]         # other sources: nothing for a
+
+
+@pytest.mark.parametrize("nodst", [False, True])
+def test_MV_SRC_02_matches_host_kernel(host, nodst):
+    assert _source_rx(EmuNet, None, nodst) == _source_rx(HostNet, host, nodst)
+
+
+# =============================================================================================
+# receive path details (MV-RX-01, 05, 06, 07, ip_check_defrag)
+# =============================================================================================
+
+def _lower_with(modes: dict, lower: str = "veth"):
+    """A lower device (veth in the init netns, or an emulated NIC) with macvlans on it, UP."""
+    lab = Lab()
+    k = lab.kernel
+    if lower == "nic":
+        low = add_nic(k, k.init_ns, "eth0", mac=mac_parse(MACS["h"]))
+        Switch(k.engine).plug(low)
+    else:
+        low, _ = lab.add_veth("eth0", "peer", address=MACS["h"])
+        lab.set_link("peer", up=True)
+    lab.set_link("eth0", up=True)
+    got: list = []
+    k.init_ns.ptype[ETH_P_TEST] = lambda skb: got.append((skb.dev.name, skb.pkt_type))
+    for c, mode in modes.items():
+        d = lab.add_link(f"mv{c}", "macvlan", link="eth0", address=MACS[c], mode=mode)
+        lab.set_link(d, up=True)
+    lab.run_for(1.5)
+    return lab, low, got
+
+
+def rx_on(low, data: bytes, pkt_type: int | None = None) -> int:
+    """Feed one frame to the lower's rx_handler as netif_receive would; its result."""
+    skb = Skb(data, low)
+    from vnetlab.stack.netdev import eth_type_trans
+    eth_type_trans(skb, low)
+    if pkt_type is not None:
+        skb.pkt_type = pkt_type
+    return low.rx_handler(skb)
+
+
+def test_MV_RX_01_loopback_frames_pass_untouched():
+    lab, low, got = _lower_with({"a": "vepa"})
+    f = frame(MACS["a"], MACS["x"], "lo")
+    assert rx_on(low, f, PACKET_LOOPBACK) == RX_HANDLER_PASS
+    assert rx_on(low, f) == 1                           # RX_HANDLER_ANOTHER otherwise
+
+
+def test_MV_RX_02_unicast_lookup_only_among_up_macvlans():
+    lab, low, got = _lower_with({"a": "vepa", "b": "bridge"})
+    lab.set_link("mvb", up=False)
+    skb = Skb(frame(MACS["a"], MACS["x"], "t"), low)
+    from vnetlab.stack.netdev import eth_type_trans
+    eth_type_trans(skb, low)
+    assert skb.pkt_type == PACKET_OTHERHOST
+    assert low.rx_handler(skb) == 1 and skb.dev.name == "mva" and skb.pkt_type == PACKET_HOST
+    assert rx_on(low, frame(MACS["b"], MACS["x"], "t")) == RX_HANDLER_PASS     # down
+    assert rx_on(low, frame(MACS["h"], MACS["x"], "t")) == RX_HANDLER_PASS     # the lower's
+    # the same MAC may now come up on another macvlan (it is not in the hash)
+    lab.add_link("mvz", "macvlan", link="eth0", address=MACS["b"], mode="private", up=True)
+    skb = Skb(frame(MACS["b"], MACS["x"], "t"), low)
+    eth_type_trans(skb, low)
+    assert low.rx_handler(skb) == 1 and skb.dev.name == "mvz"
+    a = lab.dev("mva")
+    assert (a.rx_packets, a.rx_bytes) == (1, 60)        # counted on delivery (ANOTHER)
+
+
+def test_MV_RX_05_port_filter_is_synced_groups_plus_broadcast():
+    from vnetlab.devices.macvlan import _mc_hash
+    lab, nic, got = _lower_with({"a": "vepa", "b": "vepa"}, lower="nic")
+    port = macvlan_port_of(nic)
+    assert nic.promiscuity == 0 and nic.allmulti == 0
+    assert port.mc_filter == 1 << _mc_hash(b"\xff" * 6)
+    g = mac_parse(GROUP)
+    dev_mc_add(lab.dev("mva"), g)
+    assert port.mc_filter == (1 << _mc_hash(b"\xff" * 6)) | (1 << _mc_hash(g))
+    assert nic.mc == [g] and port.mc_synced == {g: 1}
+    nic.mc.append(mac_parse("01:00:5e:00:00:fb"))       # the lower's own group: synced == 0
+    dev_mc_add(lab.dev("mvb"), g)
+    assert port.mc_filter == (1 << _mc_hash(b"\xff" * 6)) | (1 << _mc_hash(g))
+    # a promiscuous lower lets every group through to the per-macvlan filters
+    from vnetlab.stack.netdev import dev_set_promiscuity
+    dev_set_promiscuity(nic, 1)
+    dev_mc_add(lab.dev("mvb"), mac_parse("01:00:5e:00:00:02"))
+    assert port.mc_filter == (1 << 256) - 1
+
+
+def test_MV_RX_06_broadcasts_and_shared_groups_are_queued_others_inline():
+    lab, nic, got = _lower_with({"a": "vepa", "b": "vepa"}, lower="nic")
+    port = macvlan_port_of(nic)
+    g1, g2 = mac_parse("01:00:5e:01:01:01"), mac_parse("01:00:5e:02:02:02")
+    dev_mc_add(lab.dev("mva"), g1)                     # one subscriber: inline
+    dev_mc_add(lab.dev("mva"), g2)
+    dev_mc_add(lab.dev("mvb"), g2)                     # two > bclim 1: queued
+    k = lab.kernel
+    assert rx_on(nic, frame(mac_str(g1), MACS["x"], "g1")) == RX_HANDLER_PASS
+    assert len(port.bc_queue) == 0 and len(k.backlog) == 1    # the copy is on the backlog
+    k.backlog.clear()
+    assert rx_on(nic, frame(mac_str(g2), MACS["x"], "g2")) == RX_HANDLER_PASS
+    assert len(port.bc_queue) == 1
+    assert rx_on(nic, frame(BCAST, MACS["x"], "bc")) == RX_HANDLER_PASS
+    assert len(port.bc_queue) == 2
+    lab.run_for(0.01)
+    assert sorted(got) == sorted([("mva", PACKET_MULTICAST), ("mva", PACKET_BROADCAST),
+                                  ("mvb", PACKET_MULTICAST), ("mvb", PACKET_BROADCAST)])
+    # bclim 2: g2 is inline now; bclim -1: even broadcasts
+    LINK_KINDS["macvlan"].changelink(lab.dev("mva"), LinkRequest(data={"bclim": 2}))
+    rx_on(nic, frame(mac_str(g2), MACS["x"], "g2"))
+    assert len(port.bc_queue) == 0
+    rx_on(nic, frame(BCAST, MACS["x"], "bc"))
+    assert len(port.bc_queue) == 1
+    lab.run_for(0.01)
+    LINK_KINDS["macvlan"].changelink(lab.dev("mvb"), LinkRequest(data={"bclim": -1}))
+    rx_on(nic, frame(BCAST, MACS["x"], "bc"))
+    assert len(port.bc_queue) == 0
+    assert lab.dev("mva").fill_info()["bc_cutoff"] == -1   # port-wide
+
+
+def test_MV_RX_06_queue_overflow_counts_on_the_lower():
+    lab, nic, got = _lower_with({"a": "vepa"}, lower="nic")
+    port = macvlan_port_of(nic)
+    LINK_KINDS["macvlan"].changelink(lab.dev("mva"), LinkRequest(data={"bcqueuelen": 2}))
+    assert port.bc_queue_len_used == 2
+    before = nic.rx_dropped
+    for i in range(5):
+        rx_on(nic, frame(BCAST, MACS["x"], f"bc{i}"))
+    assert nic.rx_dropped - before == 3
+    lab.run_for(0.01)
+    assert got == [("mva", PACKET_BROADCAST)] * 2
+    # the length used is the largest request on the port
+    lab.add_link("mvb", "macvlan", link="eth0", address=MACS["b"], bcqueuelen=7)
+    assert port.bc_queue_len_used == 7
+    lab.del_link("mvb")
+    assert port.bc_queue_len_used == 2
+
+
+def _bcq_scenario(net):
+    before = net.stats("h", "eth0")["rx_dropped"]
+    got = net.probe([("x", BCAST, f"x>bc{i}") for i in range(3)] + [("x", MACS["a"], "x>a")])
+    return got, net.stats("h", "eth0")["rx_dropped"] - before, net.ping("x", "a")
+
+
+def test_MV_RX_06_bcqueuelen_0_drops_broadcasts_matches_host_kernel(host):
+    opts = {c: {"bcqueuelen": 0} for c in "ab"}
+    emu = _bcq_scenario(EmuNet({"a": "vepa", "b": "bridge"}, opts=opts))
+    real = _bcq_scenario(HostNet(host, {"a": "vepa", "b": "bridge"}, opts=opts))
+    assert emu == real
+    got, dropped, reach = emu
+    assert dropped == 3 and reach is False            # ARP requests never reach a child
+    assert sorted(by_tag(got)["x>bc0"]) == [("h", PACKET_BROADCAST)]
+    assert by_tag(got)["x>a"] == [("a", PACKET_HOST)]  # unicast is not queued
+
+
+def test_MV_RX_06_usedbcqueuelen_matches_host_kernel(host):
+    def sc(ops):
+        _base(ops)
+        out = [ops.add("h", "m0", "eth0", bcqueuelen=100), ops.detail("h", "m0")["info_data"],
+               ops.add("h", "m1", "eth0", bcqueuelen=2000), ops.detail("h", "m0")["info_data"],
+               ops.change("h", "m1", bcqueuelen=10), ops.detail("h", "m1")["info_data"],
+               ops.delete("h", "m1"), ops.detail("h", "m0")["info_data"]]
+        return out
+    emu, real = both(host, sc)
+    assert emu == real
+    assert emu[3]["usedbcqueuelen"] == 2000 and emu[5]["usedbcqueuelen"] == 100
+
+
+def test_MV_RX_07_pause_frames_are_never_flooded():
+    lab, nic, got = _lower_with({"a": "vepa"}, lower="nic")
+    commands.run(lab, ["ip", "link", "set", "mva", "promisc", "on"])
+    seen = []
+    lab.dev("mva").ptype_all.append(lambda skb, dev, tx: seen.append(skb.data[12:14]))
+    pause = mac_parse("01:80:c2:00:00:01")
+    rx_on(nic, pause + mac_parse(MACS["x"]) + b"\x88\x08" + bytes(46))
+    rx_on(nic, pause + mac_parse(MACS["x"]) + b"\x88\xb5" + bytes(46))
+    lab.run_for(0.01)
+    assert seen == [b"\x88\xb5"]
+
+
+def test_MV_RX_03_ipv4_fragments_of_group_frames_are_reassembled_first():
+    from vnetlab.wire import ipv4 as wip
+    lab, nic, got = _lower_with({"a": "vepa"}, lower="nic")
+    seen = []
+    lab.dev("mva").ptype_all.append(lambda skb, dev, tx: seen.append(skb.data))
+    lower_seen = []
+    lab.kernel.init_ns.ptype[0x0800] = lambda skb: lower_seen.append((skb.dev.name, skb.data))
+    payload = bytes(range(256)) * 4                     # 1024 bytes of UDP-ish payload
+    src, dst = wip.aton("10.0.0.9"), wip.aton("10.0.0.255")
+    eth = mac_parse(BCAST) + mac_parse(MACS["x"]) + b"\x08\x00"
+
+    def frag(off: int, data: bytes, mf: bool) -> bytes:
+        return eth + wip.build(src, dst, 17, data, ident=0x4444,
+                               frag=(0x2000 if mf else 0) | (off // 8))
+    assert rx_on(nic, frag(0, payload[:512], True)) == 0          # held (CONSUMED)
+    lab.run_for(0.01)
+    assert seen == [] and lower_seen == []
+    assert rx_on(nic, frag(512, payload[512:], False)) == RX_HANDLER_PASS
+    lab.run_for(0.01)
+    assert len(seen) == 1 and len(seen[0]) == 14 + 20 + 1024
+    h, body = wip.parse(seen[0][14:])
+    assert body == payload and not h.frag & 0x3FFF
+    # the lower's stack gets the reassembled datagram too, not the fragments
+    assert [len(d) for n, d in lower_seen] == [14 + 20 + 1024]

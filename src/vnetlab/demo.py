@@ -28,11 +28,10 @@ def main(out=print) -> int:
     for r in res.replies:
         out(f"  {r.size} bytes from {fmt_ip(r.src)}: icmp_seq={r.seq} ttl={r.ttl} "
             f"time={r.rtt_ns / 1e6:.3f} ms (virtual)")
-    br = lab.dev("br0")
-    fdb = getattr(br, "fdb_entries", None)
-    if callable(fdb):
-        out("br0 learned:")
-        for e in fdb():
-            out(f"  {e}")
+    from .wire.ethernet import mac_str
+    out("br0 forwarding database:")
+    for e in lab.dev("br0").fdb_entries():
+        kind = "permanent" if e.is_local else "static" if e.is_static else "learned"
+        out(f"  {mac_str(e.mac)} dev {e.dev.name} {kind}")
     out("neighbours of a: " + ", ".join(f"{ip} {st}" for ip, _, _, st in lab.neighbours(a)))
     return 0 if res.received == res.transmitted else 1
