@@ -141,6 +141,29 @@ class EmuNet:
         self.lab.run_for(0.5)
         return sorted(set((n, tag, pt) for n, dev, tag, pt in self.rx if dev == dev_of(n)))
 
+    def capture(self, sends: list[tuple[str, str, str]], where: list[tuple[str, str]]) -> list:
+        """Like ``probe`` but with packet taps (ETH_P_ALL: they see everything, before the
+        rx_handler, and transmissions as OUTGOING) on the (node, device) pairs ``where``."""
+        seen: list = []
+        taps = []
+        for node, name in where:
+            d = self.dev(node, name)
+
+            def tap(skb, dev, tx, node=node, name=name):
+                if skb.data[12:14] == b"\x88\xb5":
+                    seen.append((node, name, skb.data[14:46].rstrip(b".").decode(),
+                                 4 if tx else skb.pkt_type))
+            d.ptype_all.append(tap)
+            taps.append((d, tap))
+        for node, dst, tag in sends:
+            d = self.dev(node)
+            dev_queue_xmit(Skb(frame(dst, mac_str(d.addr), tag), dev=d))
+            self.lab.run_for(0.05)
+        self.lab.run_for(0.5)
+        for d, tap in taps:
+            d.ptype_all.remove(tap)
+        return sorted(set(seen))
+
     def ip_json(self, node: str, *args: str) -> list:
         code, out, err = commands.run(self.lab, ["ip", "-j", *args], ns=self.lab.ns(node))
         assert code == 0, err
@@ -166,6 +189,8 @@ while True:
         data, addr = s.recvfrom(65535)
     except socket.timeout:
         break
+    if proto == 3 and data[12:14] != b"\x88\xb5":
+        continue
     out.append((data[14:46].rstrip(b".").decode(errors="replace"), addr[2]))
 print(json.dumps(out))
 """
@@ -246,14 +271,19 @@ class HostNet:
         return self.ip_json(node, "link", "show", "dev", dev_of(node))[0]["address"]
 
     def probe(self, sends: list[tuple[str, str, str]]) -> list[tuple]:
+        where = [(n, dev_of(n)) for n in self.nodes if n != "sw"]
+        return sorted((n, tag, pt) for n, _, tag, pt in self._listen(sends, where, ETH_P_TEST))
+
+    def capture(self, sends: list[tuple[str, str, str]], where: list[tuple[str, str]]) -> list:
+        return self._listen(sends, where, 3)
+
+    def _listen(self, sends, where, proto: int) -> list:
         secs = 1.0 + 0.08 * len(sends)
         recv = {}
-        for n in self.nodes:
-            if n == "sw":
-                continue
-            recv[n] = subprocess.Popen(
-                ["ip", "netns", "exec", self.host.ns(n), sys.executable, "-c", RECV, dev_of(n),
-                 str(ETH_P_TEST), str(secs)], stdout=subprocess.PIPE, text=True)
+        for n, name in where:
+            recv[(n, name)] = subprocess.Popen(
+                ["ip", "netns", "exec", self.host.ns(n), sys.executable, "-c", RECV, name,
+                 str(proto), str(secs)], stdout=subprocess.PIPE, text=True)
         time.sleep(0.4)
         macs = {}
         for node, dst, tag in sends:
@@ -262,10 +292,10 @@ class HostNet:
             subprocess.run(["ip", "netns", "exec", self.host.ns(node), sys.executable, "-c",
                             SEND, dev_of(node), frame(dst, macs[node], tag).hex()], check=True)
         got = set()
-        for n, p in recv.items():
+        for (n, name), p in recv.items():
             out, _ = p.communicate(timeout=30)
             for tag, pkt_type in json.loads(out):
-                got.add((n, tag, pkt_type))
+                got.add((n, name, tag, pkt_type))
         return sorted(got)
 
     def ip_json(self, node: str, *args: str) -> list:
@@ -1440,3 +1470,161 @@ def test_MV_RX_03_ipv4_fragments_of_group_frames_are_reassembled_first():
     assert body == payload and not h.frag & 0x3FFF
     # the lower's stack gets the reassembled datagram too, not the fragments
     assert [len(d) for n, d in lower_seen] == [14 + 20 + 1024]
+
+
+FRAG_SCRIPT = r"""
+import socket, struct, sys
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16
+    return (~s) & 0xffff
+def ip(off, data, mf):
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(data), 0x4444,
+                    (0x2000 if mf else 0) | (off // 8), 64, 17, 0, bytes([10, 0, 0, 9]),
+                    bytes([10, 0, 0, 255]))
+    return h[:10] + struct.pack("!H", csum(h)) + h[12:] + data
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(("eth0", 0))
+eth = b"\xff" * 6 + bytes.fromhex("020000000009") + b"\x08\x00"
+p = bytes(range(256)) * 4
+s.send(eth + ip(0, p[:512], True)); s.send(eth + ip(512, p[512:], False))
+"""
+
+LEN_SCRIPT = r"""
+import socket, sys, json
+dev, proto = sys.argv[1], int(sys.argv[2])
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(proto)); s.bind((dev, proto))
+s.settimeout(2.0)
+out = []
+try:
+    while True:
+        d, a = s.recvfrom(65535)
+        if d[12:14] == b"\x08\x00" and d[18:20] == b"\x44\x44":
+            out.append(len(d))
+except socket.timeout:
+    pass
+print(json.dumps(out))
+"""
+
+
+def test_MV_RX_03_fragment_reassembly_matches_host_kernel(host):
+    """A fragmented IPv4 broadcast from x: the macvlan (seen by a tap on it) and the lower's
+    IPv4 handler each get one reassembled datagram."""
+    net = HostNet(host, {"a": "vepa"})
+    rec = [subprocess.Popen(["ip", "netns", "exec", host.ns(n), sys.executable, "-c",
+                             LEN_SCRIPT, d, str(p)], stdout=subprocess.PIPE, text=True)
+           for n, d, p in (("a", "mva", 3), ("h", "eth0", 0x0800))]
+    time.sleep(0.4)
+    net.run(f"{sys.executable} -c '{FRAG_SCRIPT}'", "x")
+    real = [json.loads(p.communicate(timeout=30)[0]) for p in rec]
+
+    emu = EmuNet({"a": "vepa"})
+    got_a, got_h = [], []
+    emu.dev("a").ptype_all.append(lambda skb, dev, tx: got_a.append(len(skb.data))
+                                  if skb.data[18:20] == b"\x44\x44" else None)
+    emu.lab.ns("h").ptype[0x0800] = lambda skb: got_h.append(len(skb.data)) \
+        if skb.data[18:20] == b"\x44\x44" and skb.dev.name == "eth0" else None
+    from vnetlab.wire import ipv4 as wip
+    eth = mac_parse(BCAST) + mac_parse(MACS["x"]) + b"\x08\x00"
+    p = bytes(range(256)) * 4
+    for off, data, mf in ((0, p[:512], True), (512, p[512:], False)):
+        pkt = wip.build(wip.aton("10.0.0.9"), wip.aton("10.0.0.255"), 17, data, ident=0x4444,
+                        frag=(0x2000 if mf else 0) | (off // 8))
+        dev_queue_xmit(Skb(eth + pkt, dev=emu.dev("x")))
+    emu.wait(0.1)
+    assert [got_a, got_h] == real == [[1058], [1058]]
+
+
+# =============================================================================================
+# transmit path (MV-TX-01..05)
+# =============================================================================================
+
+BRIDGES = {"a": "bridge", "b": "bridge", "c": "vepa"}
+
+
+@pytest.mark.parametrize("hairpin", [False, True])
+def test_MV_TX_01_bridge_mode_group_copies_then_the_wire(hairpin):
+    net = EmuNet(BRIDGES, hairpin=hairpin)
+    got = by_tag(net.probe([("a", BCAST, "a>bc")]))
+    B = PACKET_BROADCAST
+    if not hairpin:
+        assert sorted(got["a>bc"]) == [("b", B), ("x", B)]     # the other bridge port + wire
+    else:   # reflected from a bridge source: vepa ports only (b already had its copy)
+        assert sorted(got["a>bc"]) == [("b", B), ("c", B), ("h", B), ("x", B)]
+
+
+def _tx_capture(net):
+    where = [("h", "eth0"), ("a", "mva"), ("b", "mvb"), ("c", "mvc")]
+    return net.capture([("a", MACS["b"], "a>b"),      # bridge -> bridge: local
+                        ("a", MACS["c"], "a>c"),      # bridge -> vepa: the wire
+                        ("c", MACS["a"], "c>a"),      # vepa -> anything: the wire
+                        ("a", MACS["h"], "a>h"),      # bridge -> the lower's MAC: the wire
+                        ("a", BCAST, "a>bc")], where)
+
+
+def test_MV_TX_02_03_04_where_frames_go():
+    got: dict = {}
+    for node, dev, tag, pt in _tx_capture(EmuNet(BRIDGES)):
+        got.setdefault(tag, []).append((dev, pt))
+    OUT = 4                                           # PACKET_OUTGOING
+    # MV-TX-02: injected into the lower's receive path: its taps see it *received*
+    assert sorted(got["a>b"]) == [("eth0", PACKET_OTHERHOST), ("mva", OUT),
+                                  ("mvb", PACKET_HOST)]
+    # MV-TX-03 / 04: out of the lower, nothing local
+    assert sorted(got["a>c"]) == [("eth0", OUT), ("mva", OUT)]
+    assert sorted(got["c>a"]) == [("eth0", OUT), ("mvc", OUT)]
+    assert sorted(got["a>h"]) == [("eth0", OUT), ("mva", OUT)]
+    # MV-TX-01: the local copy does not pass through the lower
+    assert sorted(got["a>bc"]) == [("eth0", OUT), ("mva", OUT), ("mvb", PACKET_BROADCAST)]
+
+
+def test_MV_TX_02_03_04_matches_host_kernel(host):
+    assert _tx_capture(EmuNet(BRIDGES)) == _tx_capture(HostNet(host, BRIDGES))
+
+
+def test_MV_TX_02_lower_must_be_up_and_the_frame_must_fit():
+    """dev_forward_skb(lower): dropped, rx_dropped on the lower. An emulated NIC keeps its
+    carrier when set down, so its macvlans keep transmitting."""
+    lab = Lab()
+    k = lab.kernel
+    nic = add_nic(k, k.init_ns, "eth0", mac=mac_parse(MACS["h"]))
+    Switch(k.engine).plug(nic)
+    lab.set_link("eth0", up=True)
+    got = []
+    k.init_ns.ptype[ETH_P_TEST] = lambda skb: got.append(skb.dev.name)
+    for c in "ab":
+        lab.add_link(f"mv{c}", "macvlan", link="eth0", address=MACS[c], mode="bridge", up=True)
+    lab.run_for(1.5)
+    send = lambda n=46: dev_queue_xmit(Skb(frame(MACS["b"], MACS["a"], "t")[:14]    # noqa
+                                           + bytes(n), dev=lab.dev("mva")))
+    send()
+    lab.run_for(0.01)
+    assert got == ["mvb"]
+    lab.set_link("eth0", up=False)
+    assert lab.dev("mva").carrier                      # NIC-01: still plugged
+    send()
+    lab.run_for(0.01)
+    assert got == ["mvb"] and nic.rx_dropped == 1
+    lab.set_link("eth0", up=True)
+    lab.set_link("eth0", mtu=1000)                     # mvb follows (MV-04), mva too
+    assert lab.dev("mva").mtu == 1000
+    send(1004)                                         # 1018 bytes = 1000 + 14 + 4: fits
+    lab.run_for(0.01)
+    assert got == ["mvb", "mvb"] and nic.rx_dropped == 1
+    send(1005)                                         # 1019: too big
+    lab.run_for(0.01)
+    assert got == ["mvb", "mvb"] and nic.rx_dropped == 2
+
+
+def test_MV_TX_05_frames_carry_the_macvlan_mac():
+    net = EmuNet({"a": "vepa"})
+    srcs = []
+    net.dev("h").ptype_all.append(lambda skb, dev, tx: srcs.append(mac_str(skb.data[6:12]))
+                                  if tx else None)
+    assert net.ping("a", "x")
+    assert srcs and set(srcs) == {MACS["a"]}
+
+
+def test_MV_TX_06_no_l2_path_between_the_lower_and_its_macvlans_without_hairpin():
+    for mode in ("private", "vepa", "bridge", "source"):
+        net = EmuNet({"a": mode})
+        assert not net.ping("h", "a") and not net.ping("a", "h"), mode
+        assert net.ping("x", "a") or mode == "source"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import Exit, command
-from .common import Opts, matches
+from .common import Opts, matches, settle
 
 # (object, module attribute) in iproute2's cmds[] order: the first prefix match wins
 _OBJECTS = [
@@ -147,7 +147,13 @@ def do_cmd(ctx, o: Opts, argv: list[str]) -> int:
                 ctx.fail(f'vnetlab: "ip {name}" is not provided by the emulator yet', 1)
             import importlib
             m = importlib.import_module(f"{__name__}.{mod}")
-            return m.run(ctx, o, argv[1:])
+            # every command starts and ends on a settled kernel: deferred work already due
+            # (linkwatch, the backlog) runs between two commands on a real system
+            settle(ctx)
+            try:
+                return m.run(ctx, o, argv[1:])
+            finally:
+                settle(ctx)
     ctx.fail(f'Object "{obj}" is unknown, try "ip help".', 1)
     return 1
 

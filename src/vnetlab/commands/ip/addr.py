@@ -20,7 +20,7 @@ from ...stack.errors import EADDRNOTAVAIL, EEXIST, ENOBUFS, KernelError
 from ...stack.inet import (IFA_F_MCAUTOJOIN, IFA_F_PERMANENT, IFA_F_SECONDARY,
                            INFINITY_LIFE_TIME, IfAddr, prefix_mask)
 from ...stack.netdev import IFF_UP
-from .common import (settle, AF_INET, AF_INET6, AF_PACKET, AF_UNSPEC, PREFIXLEN_SPECIFIED, Printer,
+from .common import (AF_INET, AF_INET6, AF_PACKET, AF_UNSPEC, PREFIXLEN_SPECIFIED, Printer,
                      duparg, duparg2, family_name, get_addr, get_name_from_nsid, get_prefix,
                      get_u32, incomplete, invarg, ipv4_ntoa, ll_addr_n2a, ll_index_to_name,
                      ll_name_to_index, ll_type_n2a, matches, nodev, opt_family, rtnl_error,
@@ -1284,14 +1284,6 @@ def inet_rtm_deladdr(ns, ifindex: int, req: dict) -> None:
 
 def run(ctx, opts, argv: list[str]) -> int:
     """ipaddress.c: do_ipaddr()."""
-    settle(ctx)
-    try:
-        return _run(ctx, opts, argv)
-    finally:
-        settle(ctx)
-
-
-def _run(ctx, opts, argv: list[str]) -> int:
     if not argv:
         return Lister(ctx, opts, False).list_flush([], "list")
     a = argv[0]

@@ -17,7 +17,7 @@ from .. import Exit
 from ...stack.errors import EEXIST, EINVAL, ENODEV, ENOTCONN, EOPNOTSUPP, ESRCH, KernelError
 from ...stack.kernel import LINK_KINDS, LinkRequest
 from .addr import Lister
-from .common import (settle, JsonRaw, check_altifname, check_ifname, duparg, duparg2,
+from .common import (JsonRaw, check_altifname, check_ifname, duparg, duparg2,
                      get_integer, get_u16, get_u32, get_u8, get_unsigned, incomplete, invarg,
                      ll_addr_a2n, ll_addr_n2a, ll_name_to_index, matches, nodev,
                      rtnl_error, rtnl_group_a2n, strtol)
@@ -990,14 +990,6 @@ def do_help(ctx, argv: list[str]) -> int:
 
 def run(ctx, opts, argv: list[str]) -> int:
     """iplink.c: do_iplink()."""
-    settle(ctx)
-    try:
-        return _run(ctx, opts, argv)
-    finally:
-        settle(ctx)
-
-
-def _run(ctx, opts, argv: list[str]) -> int:
     if not argv:
         return Lister(ctx, opts, True).list_flush([], "list")
     a, rest = argv[0], argv[1:]
