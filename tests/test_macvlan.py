@@ -1,5 +1,5 @@
-"""MACVLAN / MACVTAP (vnetlab.devices.macvlan) against kernel-spec §2 (MV-*), §3 (MVT-*), §11 BR-06,
-§12 items 1-2 and §13, with the host kernel as the judge.
+"""MACVLAN / MACVTAP (vnetlab.devices.macvlan) against kernel-spec §2 (MV-*), §3 (MVT-*),
+§11 BR-06, §12 items 1-2 and §13, with the host kernel as the judge.
 
 The main topology is the one of §13: the lower device ``eth0`` (netns ``h``, address 10.0.0.1,
 MAC 02:..:01) is a veth whose peer ``p0`` is a port of bridge ``br0`` (netns ``sw``; ``hairpin``
@@ -32,10 +32,10 @@ import pytest
 
 from vnetlab import commands
 from vnetlab.api import Lab
-from vnetlab.devices.macvlan import (MACVLAN_MODE_BRIDGE, MACVLAN_MODE_PASSTHRU,
-                                     MACVLAN_MODE_PRIVATE, MACVLAN_MODE_SOURCE, MACVLAN_MODE_VEPA,
-                                     MODE_NAMES, IFF_MULTI_QUEUE, IFF_NO_PI, IFF_TAP, IFF_TUN,
-                                     IFF_VNET_HDR, Macvlan, Macvtap, macvlan_port_of, open_tap)
+from vnetlab.devices.macvlan import (MACVLAN_MODE_BRIDGE, MACVLAN_MODE_SOURCE,
+                                     MACVLAN_MODE_VEPA, MODE_NAMES, IFF_MULTI_QUEUE, IFF_NO_PI,
+                                     IFF_TAP, IFF_TUN, IFF_VNET_HDR, Macvlan, macvlan_port_of,
+                                     open_tap)
 from vnetlab.devices.nic import Switch, add_nic
 from vnetlab.stack.errors import KernelError
 from vnetlab.stack.kernel import LINK_KINDS, LinkRequest
@@ -174,36 +174,68 @@ class EmuNet:
 
 
 RECV = r"""
-import socket, sys, time, json
-dev, proto, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+import json, select, socket, sys
+dev, proto, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(proto))
 s.bind((dev, proto))
-end = time.time() + secs
 out = []
-while True:
-    left = end - time.time()
-    if left <= 0:
+
+
+def take(data, addr):
+    if mode == "len":                       # IPv4 frames of the fragment test (id 0x4444)
+        if data[12:14] == b"\x08\x00" and data[18:20] == b"\x44\x44":
+            out.append(len(data))
+    elif data[12:14] == b"\x88\xb5":
+        out.append((data[14:46].rstrip(b".").decode(errors="replace"), addr[2]))
+
+
+print("ready", flush=True)
+while True:                                 # until the parent closes our stdin
+    r, _, _ = select.select([s, sys.stdin], [], [])
+    if s in r:
+        take(*s.recvfrom(65535))
+    if sys.stdin in r:
+        s.setblocking(False)
+        try:
+            while True:
+                take(*s.recvfrom(65535))
+        except BlockingIOError:
+            pass
         break
-    s.settimeout(left)
-    try:
-        data, addr = s.recvfrom(65535)
-    except socket.timeout:
-        break
-    if proto == 3 and data[12:14] != b"\x88\xb5":
-        continue
-    out.append((data[14:46].rstrip(b".").decode(errors="replace"), addr[2]))
-print(json.dumps(out))
+print(json.dumps(out), flush=True)
 """
 
 SEND = r"""
-import socket, sys, time
-dev = sys.argv[1]
+import socket, sys
 s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
-s.bind((dev, 0))
+s.bind((sys.argv[1], 0))
 for h in sys.argv[2:]:
     s.send(bytes.fromhex(h))
-    time.sleep(0.05)
 """
+
+
+class HostListener:
+    """AF_PACKET receivers in host netns, each ready before the first frame is sent and
+    stopped (by closing its stdin) after the last one has had time to arrive."""
+
+    def __init__(self, host, where: list[tuple[str, str]], proto: int, mode: str = "tag"):
+        self.procs = {}
+        for n, name in where:
+            p = subprocess.Popen(["ip", "netns", "exec", host.ns(n), sys.executable, "-c",
+                                  RECV, name, str(proto), mode],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            self.procs[(n, name)] = p
+        for p in self.procs.values():
+            assert p.stdout.readline().strip() == "ready"
+
+    def stop(self, settle: float = 0.5) -> dict:
+        time.sleep(settle)
+        out = {}
+        for key, p in self.procs.items():
+            p.stdin.close()
+            out[key] = json.loads(p.stdout.readline())
+            p.wait(timeout=30)
+        return out
 
 
 class HostNet:
@@ -278,23 +310,24 @@ class HostNet:
         return self._listen(sends, where, 3)
 
     def _listen(self, sends, where, proto: int) -> list:
-        secs = 1.0 + 0.08 * len(sends)
-        recv = {}
-        for n, name in where:
-            recv[(n, name)] = subprocess.Popen(
-                ["ip", "netns", "exec", self.host.ns(n), sys.executable, "-c", RECV, name,
-                 str(proto), str(secs)], stdout=subprocess.PIPE, text=True)
-        time.sleep(0.4)
-        macs = {}
-        for node, dst, tag in sends:
+        lis = HostListener(self.host, where, proto)
+        macs: dict = {}
+        i = 0
+        while i < len(sends):                   # consecutive frames of a node: one sender
+            node = sends[i][0]
             if node not in macs:
                 macs[node] = self.mac(node)
+            batch = []
+            while i < len(sends) and sends[i][0] == node:
+                _, dst, tag = sends[i]
+                batch.append(frame(dst, macs[node], tag).hex())
+                i += 1
             subprocess.run(["ip", "netns", "exec", self.host.ns(node), sys.executable, "-c",
-                            SEND, dev_of(node), frame(dst, macs[node], tag).hex()], check=True)
+                            SEND, dev_of(node), *batch], check=True)
+            time.sleep(0.05)
         got = set()
-        for (n, name), p in recv.items():
-            out, _ = p.communicate(timeout=30)
-            for tag, pkt_type in json.loads(out):
+        for (n, name), res in lis.stop().items():
+            for tag, pkt_type in res:
                 got.add((n, name, tag, pkt_type))
         return sorted(got)
 
@@ -578,7 +611,7 @@ class EmuOps:
         min/max MTU and the address assignment type, read from the device."""
         d = self.lab.dev(name, ns)
         out = {"promiscuity": d.promiscuity, "allmulti": d.allmulti, "min_mtu": d.min_mtu,
-               "max_mtu": d.max_mtu}
+               "max_mtu": d.max_mtu, "tso_max_size": getattr(d, "tso_max_size", 65536)}
         if isinstance(d, Macvlan):
             info = d.fill_info()
             j = {"mode": MODE_NAMES.get(info["mode"], "unknown")}
@@ -671,7 +704,8 @@ class HostOps:
     def detail(self, ns: str, name: str) -> dict:
         j = self.ip_json(ns, "-d", "link", "show", "dev", name)[0]
         out = {"promiscuity": j["promiscuity"], "allmulti": j["allmulti"],
-               "min_mtu": j["min_mtu"], "max_mtu": j["max_mtu"]}
+               "min_mtu": j["min_mtu"], "max_mtu": j["max_mtu"],
+               "tso_max_size": j["tso_max_size"]}
         info = j.get("linkinfo", {})
         if info.get("info_kind") in ("macvlan", "macvtap"):
             out["info_data"] = info["info_data"]
@@ -786,7 +820,7 @@ def _mtu_scenario(ops):
     out.append(ops.set("h", "eth0", mtu=9000))
     out.append(mtus())                                 # raising the lower raises nothing
     d = ops.detail("h", "m0")
-    out.append((d["min_mtu"], d["max_mtu"]))
+    out.append((d["min_mtu"], d["max_mtu"], d["tso_max_size"]))
     return out
 
 
@@ -797,7 +831,7 @@ def test_MV_04_mtu_rules():
     assert out[6] == [1350, 1300]
     assert out[7:9] == ["ok", [1320, 1300]]
     assert out[9:11] == ["ok", [1320, 1300]]
-    assert out[11] == (68, 65535)                      # the veth lower's max_mtu
+    assert out[11] == (68, 65535, 524280)              # the veth lower's max_mtu / tso max
 
 
 def test_MV_04_mtu_rules_match_host_kernel(host):
@@ -1335,6 +1369,18 @@ def test_MV_RX_02_unicast_lookup_only_among_up_macvlans():
     assert (a.rx_packets, a.rx_bytes) == (1, 60)        # counted on delivery (ANOTHER)
 
 
+def test_MV_RX_02_passthru_down_drops_every_unicast():
+    lab, low, got = _lower_with({"a": "passthru"})
+    f = frame("02:00:00:00:00:77", MACS["x"], "t")
+    skb = Skb(f, low)
+    from vnetlab.stack.netdev import eth_type_trans
+    eth_type_trans(skb, low)
+    assert low.rx_handler(skb) == 1 and skb.dev.name == "mva" and skb.pkt_type == PACKET_HOST
+    lab.set_link("mva", up=False)
+    assert rx_on(low, f) == 0                          # CONSUMED: neither mva nor eth0
+    assert rx_on(low, frame(BCAST, MACS["x"], "t")) == RX_HANDLER_PASS
+
+
 def test_MV_RX_05_port_filter_is_synced_groups_plus_broadcast():
     from vnetlab.devices.macvlan import _mc_hash
     lab, nic, got = _lower_with({"a": "vepa", "b": "vepa"}, lower="nic")
@@ -1488,33 +1534,14 @@ p = bytes(range(256)) * 4
 s.send(eth + ip(0, p[:512], True)); s.send(eth + ip(512, p[512:], False))
 """
 
-LEN_SCRIPT = r"""
-import socket, sys, json
-dev, proto = sys.argv[1], int(sys.argv[2])
-s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(proto)); s.bind((dev, proto))
-s.settimeout(2.0)
-out = []
-try:
-    while True:
-        d, a = s.recvfrom(65535)
-        if d[12:14] == b"\x08\x00" and d[18:20] == b"\x44\x44":
-            out.append(len(d))
-except socket.timeout:
-    pass
-print(json.dumps(out))
-"""
-
-
 def test_MV_RX_03_fragment_reassembly_matches_host_kernel(host):
     """A fragmented IPv4 broadcast from x: the macvlan (seen by a tap on it) and the lower's
     IPv4 handler each get one reassembled datagram."""
     net = HostNet(host, {"a": "vepa"})
-    rec = [subprocess.Popen(["ip", "netns", "exec", host.ns(n), sys.executable, "-c",
-                             LEN_SCRIPT, d, str(p)], stdout=subprocess.PIPE, text=True)
-           for n, d, p in (("a", "mva", 3), ("h", "eth0", 0x0800))]
-    time.sleep(0.4)
+    taps = HostListener(host, [("a", "mva")], 3, "len")            # ETH_P_ALL tap on mva
+    stack = HostListener(host, [("h", "eth0")], 0x0800, "len")      # eth0's IPv4 handler
     net.run(f"{sys.executable} -c '{FRAG_SCRIPT}'", "x")
-    real = [json.loads(p.communicate(timeout=30)[0]) for p in rec]
+    real = [taps.stop()[("a", "mva")], stack.stop(0)[("h", "eth0")]]
 
     emu = EmuNet({"a": "vepa"})
     got_a, got_h = [], []
@@ -1628,3 +1655,420 @@ def test_MV_TX_06_no_l2_path_between_the_lower_and_its_macvlans_without_hairpin(
         net = EmuNet({"a": mode})
         assert not net.ping("h", "a") and not net.ping("a", "h"), mode
         assert net.ping("x", "a") or mode == "source"
+
+
+def _counter_scenario(net):
+    """rx counters of the macvlans for: an external broadcast, a bridge-mode local copy
+    (transmit path), a private port's own reflected broadcast, a unicast."""
+    names = {"a": "mva", "b": "mvb", "c": "mvc"}
+    keys = ("rx_packets", "rx_bytes", "multicast", "rx_errors", "rx_dropped")
+    before = {c: net.stats(c, n) for c, n in names.items()}
+    net.probe([("x", BCAST, "x>bc"), ("b", BCAST, "b>bc"), ("a", BCAST, "a>bc"),
+               ("x", MACS["c"], "x>c")])
+    after = {c: net.stats(c, n) for c, n in names.items()}
+    return {c: tuple(after[c][k] - before[c][k] for k in keys) for c in names}
+
+
+def test_MV_RX_counters_match_host_kernel(host):
+    modes = {"a": "private", "b": "bridge", "c": "bridge"}
+    emu = _counter_scenario(EmuNet(modes, hairpin=True))
+    real = _counter_scenario(HostNet(host, modes, hairpin=True))
+    assert emu == real
+    # a: x's broadcast (60 B) + its own reflected one (counted with length 0)
+    assert emu["a"] == (2, 60, 1, 0, 0)
+
+
+# =============================================================================================
+# MACVTAP (MVT-01..08)
+# =============================================================================================
+
+MT_MAC = MACS["a"]
+PEER_MAC = MACS["x"]
+
+
+def tap_frame(i: int, sport: int = 1000, size: int = 60) -> bytes:
+    """A UDP/IPv4 frame from the peer to the macvtap (flow chosen by ``sport``)."""
+    from vnetlab.wire import ipv4 as wip
+    from vnetlab.wire import udp as wudp
+    src, dst = wip.aton("10.0.0.9"), wip.aton("10.0.0.2")
+    body = i.to_bytes(4, "big") + bytes(max(0, size - 14 - 20 - 8 - 4))
+    pkt = wip.build(src, dst, 17, wudp.build(sport, 2000, body, src, dst))
+    return mac_parse(MT_MAC) + mac_parse(PEER_MAC) + b"\x08\x00" + pkt
+
+
+def _res(fn):
+    """Call ``fn``; its value, or the errno name of the OSError it raised."""
+    try:
+        return fn()
+    except OSError as e:
+        return errname(e.errno)
+
+
+class MvtEmu:
+    """netns h: veth eth0 <-> peer; macvtap mt0 (bridge mode, MT_MAC) on eth0; all UP."""
+
+    def __init__(self, mode: str = "bridge", txqlen: int | None = None):
+        self.lab = lab = Lab()
+        lab.netns("h")
+        lab.add_veth("eth0", "peer", ns="h", peer_address=PEER_MAC)
+        self.mt = lab.add_link("mt0", "macvtap", "h", link="eth0", address=MT_MAC, mode=mode,
+                               txqlen=txqlen)
+        for n in ("eth0", "peer", "mt0"):
+            lab.set_link(n, ns="h", up=True)
+        lab.run_for(1.5)
+        self.peer_rx: list = []
+        lab.dev("peer", "h").ptype_all.append(
+            lambda skb, dev, tx: None if tx else self.peer_rx.append(skb.data))
+
+    def ifindex(self) -> int:
+        return self.mt.ifindex
+
+    def open(self):
+        return self.mt.open()
+
+    def read(self, f, n: int = 65536):
+        return _res(lambda: f.read(n))
+
+    def write(self, f, data: bytes):
+        r = _res(lambda: f.write(data))
+        self.lab.run_for(0.01)
+        return r
+
+    def send(self, frames: list[bytes]) -> None:
+        peer = self.lab.dev("peer", "h")
+        for fr in frames:
+            dev_queue_xmit(Skb(fr, dev=peer))
+        self.lab.run_for(0.1)
+
+    def stats(self) -> dict:
+        return self.mt.get_stats64()
+
+    def close(self, f) -> None:
+        f.close()
+
+    def set_iff(self, f, flags: int):
+        return _res(lambda: f.set_iff(flags))
+
+    def get_iff(self, f) -> int:
+        return f.get_iff()
+
+
+SEND_MANY = r"""
+import socket, sys
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.setsockopt(socket.SOL_SOCKET, 32, 1 << 24)       # SO_SNDBUFFORCE: the tap ring holds them
+s.bind(("peer", 0))
+for line in sys.stdin:
+    s.send(bytes.fromhex(line.strip()))
+"""
+
+TUNSETIFF = 0x400454CA
+TUNGETIFF = 0x800454D2
+
+
+class MvtHost:
+    """The same on the host kernel; the tap is opened through a private device node made from
+    /sys/class/net/mt0/tapN/dev (no dependence on udev's /dev)."""
+
+    def __init__(self, host, tmp_path, mode: str = "bridge", txqlen: int | None = None):
+        self.host = host
+        self.tmp = tmp_path
+        host.ns("h")
+        r = lambda c: host.run(c, ns="h")   # noqa: E731
+        r("sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1")
+        r(f"ip link add eth0 type veth peer name peer address {PEER_MAC}")
+        q = f" txqueuelen {txqlen}" if txqlen is not None else ""
+        r(f"ip link add link eth0 name mt0 address {MT_MAC}{q} type macvtap mode {mode}")
+        r("ip link set eth0 up && ip link set peer up && ip link set mt0 up")
+        time.sleep(1.5)
+        self.fds: list = []
+
+    def ifindex(self) -> int:
+        return json.loads(self.host.run("ip -j link show dev mt0", ns="h").stdout)[0]["ifindex"]
+
+    def open(self):
+        n = self.ifindex()
+        majmin = self.host.run(f"cat /sys/class/net/mt0/tap{n}/dev", ns="h").stdout.strip()
+        maj, mn = (int(v) for v in majmin.split(":"))
+        path = str(self.tmp / f"tap{n}-{len(self.fds)}")
+        import stat
+        os.mknod(path, stat.S_IFCHR | 0o600, os.makedev(maj, mn))
+        fd = os.open(path, os.O_RDWR | os.O_NONBLOCK)
+        self.fds.append(fd)
+        return fd
+
+    def read(self, fd, n: int = 65536):
+        return _res(lambda: os.read(fd, n))
+
+    def write(self, fd, data: bytes):
+        r = _res(lambda: os.write(fd, data))
+        time.sleep(0.1)
+        return r
+
+    def send(self, frames: list[bytes]) -> None:
+        subprocess.run(["ip", "netns", "exec", self.host.ns("h"), sys.executable, "-c",
+                        SEND_MANY], input="\n".join(f.hex() for f in frames), text=True,
+                       check=True)
+        time.sleep(0.3)
+
+    def stats(self) -> dict:
+        s = json.loads(self.host.run("ip -j -s link show dev mt0", ns="h").stdout)[0]["stats64"]
+        return {"rx_packets": s["rx"]["packets"], "rx_bytes": s["rx"]["bytes"],
+                "rx_errors": s["rx"]["errors"], "rx_dropped": s["rx"]["dropped"],
+                "tx_packets": s["tx"]["packets"], "tx_bytes": s["tx"]["bytes"],
+                "tx_dropped": s["tx"]["dropped"]}
+
+    def close(self, fd) -> None:
+        os.close(fd)
+        self.fds.remove(fd)
+
+    def set_iff(self, fd, flags: int):
+        import fcntl
+        import struct
+        return _res(lambda: fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH22x", b"x", flags))
+                    and None)
+
+    def get_iff(self, fd) -> int:
+        import fcntl
+        import struct
+        out = fcntl.ioctl(fd, TUNGETIFF, bytes(40))
+        return struct.unpack_from("H", out, 16)[0]
+
+    def cleanup(self) -> None:
+        for fd in self.fds:
+            os.close(fd)
+        self.fds = []
+
+
+@pytest.fixture
+def mvt_host(host, tmp_path):
+    envs = []
+
+    def make(**kw):
+        e = MvtHost(host, tmp_path, **kw)
+        envs.append(e)
+        return e
+    yield make
+    for e in envs:
+        e.cleanup()
+
+
+STATS_KEYS = ("rx_packets", "rx_bytes", "rx_errors", "rx_dropped", "tx_packets", "tx_dropped")
+
+
+def test_MVT_01_a_macvtap_is_a_macvlan_with_its_own_rx_handler():
+    env = MvtEmu()
+    mt = env.mt
+    assert isinstance(mt, Macvlan) and mt.kind == "macvtap"
+    assert mt.rx_handler == mt.tap_handle_frame
+    with pytest.raises(KernelError) as ei:
+        rx_handler_register(mt, lambda skb: 3, None)
+    assert ei.value.errno == errno.EBUSY
+    env.lab.add_bridge("br0", ns="h")
+    with pytest.raises(KernelError) as ei:
+        env.lab.set_link("mt0", ns="h", master="br0")
+    assert ei.value.errno == errno.EBUSY
+    # same modes as macvlan: bridge-mode local delivery between a macvtap and a macvlan
+    env.lab.add_link("mv1", "macvlan", "h", link="eth0", address=MACS["b"], mode="bridge",
+                     up=True)
+    f = mt.open()
+    lab = env.lab
+    dev_queue_xmit(Skb(frame(MT_MAC, MACS["b"], "b>mt"), dev=lab.dev("mv1", "h")))
+    lab.run_for(0.01)
+    assert f.read()[10:] == frame(MT_MAC, MACS["b"], "b>mt")
+    assert mt.fill_info()["mode"] == MACVLAN_MODE_BRIDGE
+    assert (mt.tx_queue_len, mt.no_queue) == (500, False)
+
+
+def test_MVT_02_character_device_is_tap_ifindex():
+    env = MvtEmu()
+    n = env.mt.ifindex
+    assert env.mt.tap_name == f"tap{n}" and env.mt.devpath == f"/dev/tap{n}"
+    f = open_tap(env.lab.ns("h"), f"/dev/tap{n}")
+    assert f.name == f"/dev/tap{n}" and f in env.mt.queues
+    with pytest.raises(KernelError):
+        open_tap(env.lab.ns("h"), f"/dev/tap{n + 7}")
+
+
+def test_MVT_02_matches_host_kernel(host, mvt_host):
+    real = mvt_host()
+    n = real.ifindex()
+    ls = host.run("ls /sys/class/net/mt0/", ns="h").stdout.split()
+    taps = [x for x in ls if x.startswith("tap")]
+    assert taps == [MvtEmu().mt.tap_name] == [f"tap{n}"]
+
+
+def _no_fd_scenario(env):
+    """MVT-03: without an open queue, frames go to the macvtap's own stack."""
+    env.send([frame(MT_MAC, PEER_MAC, f"t{i}") for i in range(3)])
+    s = env.stats()
+    return s["rx_packets"], s["rx_bytes"], s["rx_errors"]
+
+
+def test_MVT_03_without_a_reader_frames_go_to_the_stack():
+    net = EmuNet({"a": "vepa"}, opts={"a": {"kind": "macvtap"}})
+    assert net.ping("x", "a") and net.ping("a", "x")
+    assert _no_fd_scenario(MvtEmu()) == (3, 180, 0)
+
+
+def test_MVT_03_matches_host_kernel(host):
+    real = HostNet(host, {"a": "vepa"}, opts={"a": {"kind": "macvtap"}})
+    emu = EmuNet({"a": "vepa"}, opts={"a": {"kind": "macvtap"}})
+    assert [emu.ping("x", "a"), emu.ping("a", "x")] == [real.ping("x", "a"),
+                                                         real.ping("a", "x")] == [True, True]
+
+
+def _ring_scenario(env):
+    f = env.open()
+    first = env.read(f)
+    frames = [tap_frame(i) for i in range(600)]
+    env.send(frames)
+    got = []
+    while True:
+        r = env.read(f)
+        if not isinstance(r, bytes):
+            break
+        got.append(r)
+    s = env.stats()
+    ok = [g[10:] for g in got] == frames[:500]
+    return (first, len(got), ok, got[0][:10].hex() if got else None,
+            tuple(s[k] for k in ("rx_packets", "rx_bytes", "rx_errors", "rx_dropped")))
+
+
+def test_MVT_04_reader_gets_frames_ring_is_tx_queue_len():
+    out = _ring_scenario(MvtEmu())
+    assert out == ("EAGAIN", 500, True, "00" * 10, (600, 600 * 60, 100, 100))
+
+
+def test_MVT_04_matches_host_kernel(mvt_host):
+    assert _ring_scenario(MvtEmu()) == _ring_scenario(mvt_host())
+
+
+def test_MVT_04_ring_size_follows_tx_queue_len():
+    env = MvtEmu(txqlen=3)
+    f = env.open()
+    env.send([tap_frame(i) for i in range(5)])
+    assert len(f.ring) == 3 and env.stats()["rx_errors"] == 2
+    # the stack does not see what went to the queue
+    seen = []
+    env.lab.ns("h").ptype[0x0800] = lambda skb: seen.append(skb.dev.name)
+    env.send([tap_frame(9)])
+    assert seen == []
+    f.close()
+    env.send([tap_frame(10)])
+    assert seen == ["mt0"]                              # no queue left: MVT-03 again
+
+
+def _iff_scenario(env):
+    f = env.open()
+    out = [env.get_iff(f)]
+    out.append(env.set_iff(f, IFF_TUN | IFF_NO_PI))
+    out.append(env.set_iff(f, IFF_TAP))
+    out.append(env.set_iff(f, IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE))
+    out.append(env.get_iff(f))
+    env.send([tap_frame(1)])
+    out.append(len(env.read(f)))                       # no vnet header any more
+    out.append(env.set_iff(f, IFF_TAP | IFF_NO_PI | IFF_VNET_HDR))
+    env.send([tap_frame(2)])
+    out.append(len(env.read(f)))
+    return out
+
+
+def test_MVT_05_fd_defaults_and_tunsetiff():
+    out = _iff_scenario(MvtEmu())
+    assert out[0] == IFF_TAP | IFF_NO_PI | IFF_VNET_HDR
+    assert out[1:4] == ["EINVAL", "EINVAL", None]
+    assert out[4] == IFF_TAP | IFF_NO_PI | IFF_MULTI_QUEUE
+    assert out[5:] == [60, None, 70]
+
+
+def test_MVT_05_matches_host_kernel(mvt_host):
+    assert _iff_scenario(MvtEmu()) == _iff_scenario(mvt_host())
+
+
+def _write_scenario(env):
+    f = env.open()
+    good = frame(PEER_MAC, MT_MAC, "w1")
+    out = [env.write(f, bytes(10) + good), env.write(f, bytes(10) + good[:13]),
+           env.write(f, bytes(5)), env.write(f, bytes(10) + good[:14])]
+    s = env.stats()
+    out.append((s["tx_packets"], s["tx_bytes"], s["tx_dropped"]))
+    return out
+
+
+def test_MVT_06_write_sends_on_the_macvtap():
+    env = MvtEmu()
+    out = _write_scenario(env)
+    assert out == [70, "EINVAL", "EINVAL", 24, (2, 74, 2)]
+    tags = [d[14:46].rstrip(b".") for d in env.peer_rx if d[12:14] == b"\x88\xb5"]
+    assert tags == [b"w1", b""]
+
+
+def test_MVT_06_matches_host_kernel(mvt_host):
+    assert _write_scenario(MvtEmu()) == _write_scenario(mvt_host())
+
+
+def _read_scenario(env):
+    f = env.open()
+    env.send([tap_frame(1), tap_frame(2)])
+    return [env.read(f, 20), env.read(f, 5), env.read(f), env.read(f, 0)]
+
+
+def test_MVT_07_read_one_frame_truncated_to_the_buffer():
+    out = _read_scenario(MvtEmu())
+    assert out[0] == bytes(10) + tap_frame(1)[:10]     # vnet header, then the frame
+    assert out[1] == "EINVAL"                          # shorter than the vnet header: lost
+    assert out[2:] == ["EAGAIN", b""]
+
+
+def test_MVT_07_matches_host_kernel(mvt_host):
+    assert _read_scenario(MvtEmu()) == _read_scenario(mvt_host())
+
+
+def _multi_scenario(env):
+    fs = [env.open(), env.open()]
+    frames = [tap_frame(i, sport=1000 + i % 8) for i in range(64)]
+    env.send(frames)
+    got = []
+    for f in fs:
+        mine = []
+        while isinstance(r := env.read(f), bytes):
+            mine.append(r[10:])
+        got.append(mine)
+    return frames, got
+
+
+def test_MVT_08_several_queues_split_by_flow():
+    frames, got = _multi_scenario(MvtEmu())
+    assert sorted(got[0] + got[1]) == sorted(frames)          # each frame once
+    assert got[0] and got[1]
+    for q in got:                                              # one flow, one queue
+        flows = {f[34:36] for f in q}
+        assert not flows & {f[34:36] for f in (got[1] if q is got[0] else got[0])}
+    env = MvtEmu()
+    for _ in range(256):
+        env.open()
+    with pytest.raises(KernelError) as ei:
+        env.open()
+    assert ei.value.errno == errno.EBUSY
+
+
+def test_MVT_08_matches_host_kernel(mvt_host):
+    """The flow hash seed is random per boot: compare what does not depend on it."""
+    def shape(res):
+        frames, got = res
+        per_queue_flows = [{f[34:36] for f in q} for q in got]
+        return (sorted(got[0] + got[1]) == sorted(frames),
+                not per_queue_flows[0] & per_queue_flows[1])
+    assert shape(_multi_scenario(MvtEmu())) == shape(_multi_scenario(mvt_host())) == (True, True)
+
+
+def test_MVT_deleting_the_macvtap_detaches_open_files():
+    env = MvtEmu()
+    f = env.open()
+    env.send([tap_frame(1)])
+    env.lab.del_link("mt0", ns="h")
+    assert f.read()[10:] == tap_frame(1)                 # what was queued can still be read
+    assert f.write(bytes(10) + frame(PEER_MAC, MT_MAC, "gone")) == 70   # silently dropped
+    with pytest.raises(BlockingIOError):
+        f.read()

@@ -1215,6 +1215,8 @@ class MacvlanKind(LinkKind):
             dev.dormant = lower.dormant
             dev.testing = lower.testing
             dev.hard_header_len = lower.hard_header_len
+            dev.tso_max_size = getattr(lower, "tso_max_size", 65536)   # netif_inherit_tso_max
+            dev.tso_max_segs = getattr(lower, "tso_max_segs", 65535)
             kernel.register_netdevice(dev, ns)
         except KernelError:
             if dev.port is port:
