@@ -1,4 +1,5 @@
-"""``ip link`` (iproute2 6.1 ``ip/iplink.c``, ``ip/link_veth.c``, ``ip/iplink_bridge.c``).
+"""``ip link`` (iproute2 6.1 ``ip/iplink.c``, ``ip/link_veth.c``, ``ip/iplink_bridge.c``;
+``ip/iplink_macvlan.c`` is link_macvlan.py).
 
 * ``run()``            do_iplink(): add / set / change / replace / delete / show / help.
 * ``iplink_parse()``   the generic RTM_NEWLINK arguments, with iproute2's matching quirks
@@ -17,6 +18,7 @@ from .. import Exit
 from ...stack.errors import EEXIST, EINVAL, ENODEV, ENOTCONN, EOPNOTSUPP, ESRCH, KernelError
 from ...stack.kernel import LINK_KINDS, LinkRequest
 from .addr import Lister
+from .link_macvlan import macvlan_parse_opt, macvlan_print_help, macvlan_print_opt
 from .common import (JsonRaw, check_altifname, check_ifname, duparg, duparg2,
                      get_integer, get_u16, get_u32, get_u8, get_unsigned, incomplete, invarg,
                      ll_addr_a2n, ll_addr_n2a, ll_name_to_index, matches, nodev,
@@ -305,7 +307,7 @@ def iplink_parse(ctx, argv: list[str], r: LinkArgs) -> tuple[int, str | None]:
             break
         elif matches(a, "alias"):
             v = next_arg()
-            if len(v.encode()) >= IFALIASZ:
+            if len(v.encode("utf-8", "surrogateescape")) >= IFALIASZ:
                 invarg(ctx, "alias too long\n", v)
             r.alias = v
         elif a == "group":
@@ -694,8 +696,11 @@ def bridge_slave_print_opt(lister, data: dict | None) -> None:
 
 
 # kind -> parse_opt(ctx, argv, LinkArgs) / print_opt(lister, info_data)
-KIND_PARSERS = {"veth": veth_parse_opt, "bridge": bridge_parse_opt}
-KIND_PRINTERS = {"bridge": bridge_print_opt}
+KIND_PARSERS = {"veth": veth_parse_opt, "bridge": bridge_parse_opt,
+                "macvlan": lambda ctx, argv, r: macvlan_parse_opt(ctx, argv, r, "macvlan"),
+                "macvtap": lambda ctx, argv, r: macvlan_parse_opt(ctx, argv, r, "macvtap")}
+KIND_PRINTERS = {"bridge": bridge_print_opt, "macvlan": macvlan_print_opt,
+                 "macvtap": macvlan_print_opt}
 SLAVE_PRINTERS = {"bridge": bridge_slave_print_opt}
 
 
@@ -983,6 +988,9 @@ def do_help(ctx, argv: list[str]) -> int:
         return 0
     if argv and argv[0] == "bridge":
         _bridge_explain(ctx)
+        return 0
+    if argv and argv[0] in ("macvlan", "macvtap"):
+        macvlan_print_help(ctx, argv[0])
         return 0
     usage(ctx)
     return 255
