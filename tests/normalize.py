@@ -24,4 +24,8 @@ def normalize(text: str) -> str:
     text = re.sub(r"time=[0-9.]+ ms", "time=T ms", text)
     text = re.sub(r"time ([0-9]+)ms", lambda m: f"time {round(int(m.group(1)), -2)}ms", text)
     text = re.sub(r"(rtt min/avg/max/mdev = )[0-9./]+ ms", r"\1RTT ms", text)
+    # tcpdump: the time of day of each packet (wall clock vs the emulator's virtual clock) and
+    # the random ICMP echo identifier of ping
+    text = re.sub(r"(?m)^(\s*(?:\d+ {2})?)\d{2}:\d{2}:\d{2}\.\d{6} ", r"\1HH:MM:SS.UUUUUU ", text)
+    text = re.sub(r"(ICMP echo (?:request|reply), id )\d+", r"\1ID", text)
     return text

@@ -614,8 +614,8 @@ def route_get(ns: Namespace, daddr: int, saddr: int = 0, oif: NetDevice | None =
         if joined:
             flags |= RTCF_LOCAL
         route = None
-    elif route is not None:
-        gw = route.gw
+    elif route is not None and route.nh_scope == RT_SCOPE_LINK:
+        gw = route.gw                                # rt_uses_gateway (rt_set_nexthop)
     if dev is not None and dev.flags & 0x8:          # IFF_LOOPBACK (__mkroute_output)
         flags |= RTCF_LOCAL
     table = route.table if route is not None else RT_TABLE_MAIN

@@ -13,6 +13,13 @@ How (DESIGN.md "Running real shell scripts on the emulator"):
   them before every command. The host's own /proc/sys/net is never written.
 * Time: the emulator runs in real-time mode - its clock follows the wall clock; a command such as
   ``ping -c 3`` completes when its virtual time has come, so ``sleep``, ``&`` and ``wait`` behave.
+* Signals: a shim forwards SIGINT / SIGTERM / SIGHUP (and SIGPIPE when its reader is gone) to the
+  emulator. A pending command that catches them (``ctx.on_signal``, e.g. tcpdump) ends cleanly and
+  its shim prints the output and exits with its status; any other command is answered "killed"
+  and its shim kills itself with the same signal, so ``kill $pid; wait $pid`` reports what bash
+  would for the real tool. A signal the shim inherited as ignored stays ignored.
+* Streaming: a pending command may ask for its stderr (and, line-buffered, its stdout) to reach
+  the script while it runs (``ctx.stream``); the server sends partial frames before the final one.
 """
 
 from __future__ import annotations
@@ -40,8 +47,10 @@ NOT_PROVIDED = ["tc", "bridge", "ifconfig", "route", "arp", "ipvsadm", "iptables
                 "iw", "dhclient", "ebtables", "arptables", "conntrack", "tunctl", "vconfig"]
 
 SHIM = r'''#!{python} -S
-import json, os, socket, struct, sys
+import json, os, signal, socket, struct, sys
 NAME = {name!r}
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+STATE = {{"token": None, "ignored": {{}}, "broken": False}}
 def main():
     argv = [NAME] + sys.argv[1:]
     ns = os.environ.get("VNETLAB_NS", "")
@@ -50,13 +59,45 @@ def main():
         if ex is not None:
             return ex
     stdin = ""
-    if NAME == "ip" and "-batch" in argv and argv[argv.index("-batch") + 1:][:1] == ["-"]:
+    if NAME in ("ip", "bridge") and "-batch" in argv and argv[argv.index("-batch") + 1:][:1] == ["-"]:
         stdin = sys.stdin.read()
-    resp = call({{"argv": argv, "ns": ns, "stdin": stdin, "cwd": os.getcwd()}})
-    sys.stdout.write(resp["out"]); sys.stdout.flush()
-    sys.stderr.write(resp["err"]); sys.stderr.flush()
+    STATE["token"] = "%d.%d" % (os.getpid(), id(argv))
+    for sig in SIGNALS:
+        STATE["ignored"][sig] = signal.getsignal(sig) is signal.SIG_IGN
+        signal.signal(sig, forward)
+    resp = call({{"argv": argv, "ns": ns, "stdin": stdin, "cwd": os.getcwd(),
+                 "token": STATE["token"], "tty": os.isatty(1)}}, stream=True)
+    emit(resp)
+    if resp.get("signal"):
+        sig = resp["signal"]
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
     return resp["code"]
-def call(req):
+def forward(signum, frame=None):
+    # a signal sent to the command: the emulator decides (a tool that catches it ends cleanly
+    # and answers; the others die of it, unless it was ignored)
+    try:
+        call({{"signal": signum, "token": STATE["token"],
+              "ignored": STATE["ignored"].get(signum, False)}})
+    except OSError:
+        pass
+def emit(msg):
+    for f, key in ((sys.stdout, "out"), (sys.stderr, "err")):
+        if not msg[key]:
+            continue
+        try:
+            f.write(msg[key]); f.flush()
+        except BrokenPipeError:
+            # the reader is gone: what SIGPIPE does to the real tool
+            if not STATE["broken"]:
+                STATE["broken"] = True
+                try:
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), f.fileno())
+                except OSError:
+                    pass
+                if msg.get("partial"):
+                    forward(signal.SIGPIPE)
+def call(req, stream=False):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.connect(os.environ["VNETLAB_SOCK"])
     data = json.dumps(req).encode()
@@ -67,6 +108,13 @@ def call(req):
         if not chunk:
             break
         buf += chunk
+        while stream and len(buf) >= 4 and len(buf) >= 4 + struct.unpack("!I", buf[:4])[0]:
+            n = struct.unpack("!I", buf[:4])[0]
+            msg = json.loads(buf[4:4 + n].decode())
+            if not msg.get("partial"):
+                return msg
+            buf = buf[4 + n:]
+            emit(msg)
     return json.loads(buf[4:].decode())
 def netns_exec(argv):
     # ip [opts] netns exec NS CMD...: run CMD (a real program) inside emulated NS
@@ -195,6 +243,8 @@ class Server:
                 return
             buf += chunk
         req = json.loads(buf[4:].decode())
+        if "signal" in req:
+            return self.signal(conn, req)
         self.sys.absorb()
         self.advance()
         argv = req["argv"]
@@ -215,6 +265,8 @@ class Server:
         ctx.spawn = self.spawn
         ctx.cwd = req.get("cwd")
         ctx.deferred = None
+        ctx.token = req.get("token")
+        ctx.isatty = bool(req.get("tty"))
         try:
             code = fn(ctx, argv[1:])
         except Exit as e:
@@ -223,13 +275,21 @@ class Server:
             ctx.eprint(f"vnetlab: internal error in {argv[0]}: {type(e).__name__}: {e}")
             code = 70
         if ctx.deferred is not None:
+            ctx.sent = [0, 0]
             self.pending.append((conn, ctx))
+            self.stream_partial(conn, ctx)
             return
         self.sys.export()
         self.reply(conn, code, ctx.stdout, ctx.stderr)
 
     def spawn(self, ctx, is_done, finish) -> None:
-        """A command that runs over virtual time: ``finish()`` gives its status when done."""
+        """A command that runs over virtual time: ``finish()`` gives its status when done.
+        Optional attributes the command may set on ``ctx``: ``on_signal(signum)`` - it catches
+        SIGINT / SIGTERM / SIGHUP sent to its shim (and should then become done); ``on_kill()``
+        - called when a signal it does not catch kills it (stop its activity in the emulated
+        world, e.g. a ping's timers); ``stream`` -
+        stderr is sent to the shim as it is written, and stdout too when ``stream`` is true
+        (line-buffered output)."""
         ctx.deferred = (is_done, finish)
 
     def poll_pending(self) -> None:
@@ -242,16 +302,66 @@ class Server:
                 except Exit as e:
                     code = e.code
                 self.sys.export()
-                self.reply(conn, code, ctx.stdout, ctx.stderr)
+                o, e = ctx.sent
+                self.reply(conn, code, ctx.stdout[o:], ctx.stderr[e:])
             else:
+                self.stream_partial(conn, ctx)
                 still.append((conn, ctx))
         self.pending = still
+
+    @staticmethod
+    def stream_partial(conn, ctx) -> None:
+        """Send what a streaming command wrote since the last time (partial frames)."""
+        mode = getattr(ctx, "stream", None)
+        if mode is None:
+            return
+        o, e = ctx.sent
+        out = ctx.stdout[o:] if mode else ""
+        err = ctx.stderr[e:]
+        if not out and not err:
+            return
+        data = json.dumps({"partial": True, "out": out, "err": err}).encode()
+        try:
+            conn.sendall(struct.pack("!I", len(data)) + data)
+        except OSError:
+            pass
+        ctx.sent = [o + len(out), e + len(err)]
+
+    def signal(self, conn, req) -> None:
+        """A shim forwards a signal sent to its (pending) command."""
+        signum, token = req["signal"], req.get("token")
+        for i, (pconn, ctx) in enumerate(self.pending):
+            if getattr(ctx, "token", None) != token:
+                continue
+            handler = getattr(ctx, "on_signal", None)
+            if handler is not None:
+                if not (req.get("ignored") and signum == 1):    # SIGHUP under nohup
+                    handler(signum)
+                    self.advance()
+                    self.poll_pending()
+            elif not req.get("ignored"):
+                # the real program would die of it: no output flush, killed by the signal
+                del self.pending[i]
+                kill = getattr(ctx, "on_kill", None)
+                if kill is not None:
+                    kill()
+                data = json.dumps({"code": 128 + signum, "out": "", "err": "",
+                                   "signal": signum}).encode()
+                try:
+                    pconn.sendall(struct.pack("!I", len(data)) + data)
+                except OSError:
+                    pass
+                pconn.close()
+            break
+        self.reply(conn, 0, "", "")
 
     @staticmethod
     def reply(conn, code: int, out: str, err: str) -> None:
         data = json.dumps({"code": code & 0xFF, "out": out, "err": err}).encode()
         try:
             conn.sendall(struct.pack("!I", len(data)) + data)
+        except OSError:
+            pass               # the shim is gone (killed): nobody to answer
         finally:
             conn.close()
 

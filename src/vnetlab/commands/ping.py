@@ -217,13 +217,24 @@ def _opt(ctx, o, ch, val) -> None:
         o["c"] = n
     elif ch == "i":
         v = _num(ctx, ch, val)
+        if v != v or v in (float("inf"), float("-inf")):
+            ctx.fail(f"ping: bad timing interval: {val}: Numerical result out of range", 2)
         if v < 0.002 and v != 0:
             ctx.fail("ping: cannot flood; minimal interval allowed for user is 2ms", 2)
         o["i"] = v
     elif ch == "w":
-        o["w"] = _num(ctx, ch, val)
+        v = _num(ctx, ch, val)
+        if v != v or v in (float("inf"), float("-inf")):
+            ctx.fail(f"ping: invalid argument: '{val}'", 1)
+        if not 0 <= v <= 2147483647:
+            ctx.fail(f"ping: invalid argument: '{val}': out of range: 0 <= value <= 2147483647",
+                     1)
+        o["w"] = v
     elif ch == "W":
-        o["W"] = _num(ctx, ch, val)
+        v = _num(ctx, ch, val)
+        if v != v or v in (float("inf"), float("-inf")):
+            ctx.fail(f"ping: bad linger time: {val}: Numerical result out of range", 2)
+        o["W"] = v
     elif ch == "s":
         n = _num(ctx, ch, val, int)
         if not 0 <= n <= 65507:

@@ -177,6 +177,9 @@ def _neigh_read(ns, target: str, key: str) -> int:
 def _neigh_write(ns, target: str, key: str, value: int, path: str) -> None:
     tbl, dev = _neigh_parms(ns, target, path)
     name, unit = NEIGH_KEYS[key]
+    if key.endswith("_ms") and value < 0:
+        # proc_dointvec_ms_jiffies(): a negative time converts past INT_MAX jiffies
+        raise ProcError(errno.EINVAL, "Invalid argument")
     if name is None:
         name, value, unit = "unres_qlen_bytes", value * SKB_TRUESIZE_ETH_FRAME, 1
     if dev is None:

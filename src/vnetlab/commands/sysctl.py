@@ -190,7 +190,8 @@ def _set(ctx, o: _Opts, key: str, value: str) -> int:
 
 def _load(ctx, o: _Opts, fname: str) -> int:
     try:
-        with open(fname) as f:  # the command layer may read the user's files
+        # the command layer may read the user's files; they are bytes, not always UTF-8
+        with open(fname, encoding="utf-8", errors="surrogateescape") as f:
             lines = f.read().splitlines()
     except OSError as e:
         ctx.eprint(f"sysctl: cannot open \"{fname}\": {e.strerror}")

@@ -30,8 +30,8 @@ from .inet import (CONF_ALL_DEFAULTS, CONF_DEFAULTS, CONF_READONLY, IFA_F_SECOND
 from .neigh import (NEIGH_UPDATE_F_OVERRIDE, NUD_CONNECTED, NUD_NOARP, NUD_REACHABLE, NUD_STALE,
                     NUD_VALID, NeighTable)
 from .netdev import (IFF_LOOPBACK, IFF_NOARP, IFF_POINTOPOINT, IFF_UP, NETDEV_CHANGE,
-                     NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_DOWN, NETDEV_REGISTER,
-                     NETDEV_UNREGISTER, NETDEV_UP, dev_queue_xmit)
+                     NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_CHANGENAME, NETDEV_DOWN,
+                     NETDEV_REGISTER, NETDEV_UNREGISTER, NETDEV_UP, dev_queue_xmit)
 from .skb import (PACKET_BROADCAST, PACKET_HOST, PACKET_LOOPBACK, PACKET_MULTICAST,
                   PACKET_OTHERHOST, Skb)
 
@@ -254,6 +254,21 @@ class IPv4:
             self.route_cache_flush()
         elif event == NETDEV_CHANGEADDR:
             self.arp.flush_dev(dev, skip_perm=True)
+        elif event == NETDEV_CHANGENAME:
+            # inetdev_changename(): the first address takes the new name, the others keep
+            # their ':alias' suffix (or get ':N', N their position), cut to fit IFNAMSIZ
+            for named, ifa in enumerate(in_dev.ifa_list, 1):
+                old = ifa.label or ""
+                if named == 1:
+                    ifa.label = dev.name
+                    continue
+                dot = old[old.index(":"):] if ":" in old else f":{named}"
+                name, suffix = (x.encode("utf-8", "surrogateescape") for x in (dev.name, dot))
+                if len(suffix) + len(name) < 16:
+                    ifa.label = dev.name + dot
+                else:
+                    ifa.label = (name[:max(0, 15 - len(suffix))] + suffix).decode(
+                        "utf-8", "surrogateescape")
         elif event == NETDEV_CHANGEMTU:
             if dev.mtu < 68 and not dev.flags & IFF_LOOPBACK:
                 for ifa in list(in_dev.ifa_list):
@@ -720,7 +735,10 @@ class IPv4:
             tr.hop(self.engine.now, self.ns, dev, skb, "forward", repr(route))
         n = ent[2]
         if n is None or n.dead:
-            nh = route.gw or int.from_bytes(data[m + 16:m + 20], "big")
+            # rt_set_nexthop(): the gateway is used only with a link-scope nexthop (a gateway
+            # that is a local address has host scope: the destination is reached directly)
+            nh = (route.gw if route.gw and route.nh_scope == RT_SCOPE_LINK
+                  else int.from_bytes(data[m + 16:m + 20], "big"))
             n = self.arp.entries.get((nh, out))
             if n is None:
                 n = self.arp.create(nh, out)
@@ -782,7 +800,9 @@ class IPv4:
             saddr = r.prefsrc or self.select_addr(r.dev, r.gw, r.scope)
         if r.type == RTN_BROADCAST:
             return (r, RTN_BROADCAST, saddr, r.dev, daddr)
-        return (r, r.type, saddr, r.dev, r.gw or daddr)
+        # rt_set_nexthop(): only a link-scope nexthop makes the gateway the next hop
+        return (r, r.type, saddr, r.dev,
+                r.gw if r.gw and r.nh_scope == RT_SCOPE_LINK else daddr)
 
     def next_ident(self) -> int:
         self.ident = (self.ident + 1) & 0xFFFF

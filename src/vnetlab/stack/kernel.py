@@ -79,7 +79,8 @@ _BAD_NAME_CHAR = re.compile(r"[/:\s]")
 
 def dev_valid_name(name: str) -> bool:
     """dev_valid_name(): 1..15 bytes, not "." or "..", no '/', ':' or whitespace."""
-    if not name or len(name.encode()) >= IFNAMSIZ or name in (".", ".."):
+    if not name or len(name.encode("utf-8", "surrogateescape")) >= IFNAMSIZ or \
+            name in (".", ".."):
         return False
     return _BAD_NAME_CHAR.search(name) is None
 
@@ -145,7 +146,7 @@ class Namespace:
         while i in used:
             i += 1
         name = template.replace("%d", str(i))
-        if len(name.encode()) >= IFNAMSIZ:
+        if len(name.encode("utf-8", "surrogateescape")) >= IFNAMSIZ:
             raise KernelError(ENFILE)
         return name
 

@@ -120,7 +120,7 @@ class NeighTable:
 
     def rand_reach_time(self, base: int) -> int:
         """neigh_rand_reach_time(): uniform in [base/2, 3*base/2)."""
-        return self.rng.randrange(base) + (base >> 1) if base else 0
+        return self.rng.randrange(base) + (base >> 1) if base > 0 else 0
 
     # -- lookup / create ----------------------------------------------------------------------
     def lookup(self, key: int, dev) -> Neighbour | None:

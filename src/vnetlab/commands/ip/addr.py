@@ -1232,7 +1232,7 @@ def inet_rtm_newaddr(ns, ifindex: int, req: dict, nlflags: set) -> None:
         flags &= ~IFA_F_PERMANENT
     label = req["label"]
     if label is not None:
-        label = label.encode()[:15].decode(errors="ignore")
+        label = label.encode("utf-8", "surrogateescape")[:15].decode("utf-8", "surrogateescape")
     plen = req["prefixlen"]
     local = req["local"]
     address = req["address"] if req["address"] is not None else local

@@ -363,7 +363,7 @@ IFNAMSIZ = 16
 
 def check_ifname(name: str) -> bool:
     """lib/utils.c: check_ifname(); True when the name is acceptable."""
-    if not name or len(name.encode()) >= IFNAMSIZ:
+    if not name or len(name.encode("utf-8", "surrogateescape")) >= IFNAMSIZ:
         return False
     return not any(c == "/" or c.isspace() for c in name)
 

@@ -260,7 +260,8 @@ def netns_set(ctx, argv: list[str]) -> int:
 
 def invalid_name(name: str) -> bool:
     """ipnetns.c: invalid_name()."""
-    return not name or len(name.encode()) > NAME_MAX or "/" in name or name in (".", "..")
+    return (not name or len(name.encode("utf-8", "surrogateescape")) > NAME_MAX or "/" in name
+            or name in (".", ".."))
 
 
 def run(ctx, opts, argv: list[str]) -> int:
