@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -100,6 +99,7 @@ SEED_STEPS = [
     ("dir", "route add -host 200.168.10.10 dev eth0"),
     ("dir", "ping -c 1 200.168.10.2"),
     ("rs", "ping -c 1 200.168.10.10"),
+    ("dir", "ping -c 3 -i 0.2 -s 1400 200.168.10.2"),
     ("dir", "ifconfig"),
     ("dir", "ifconfig -s"),
     ("dir", "route -n"),

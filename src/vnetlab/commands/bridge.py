@@ -346,7 +346,8 @@ def _batch(ctx, o: BrOpts) -> int:
         text = ctx.stdin
     else:
         try:
-            with open(o.batch) as f:   # the command layer may read files
+            # the command layer may read files; a file is bytes, not always UTF-8
+            with open(o.batch, encoding="utf-8", errors="surrogateescape") as f:
                 text = f.read()
         except OSError as e:
             ctx.fail(f'Cannot open file "{o.batch}" for reading: {e.strerror}', 1)

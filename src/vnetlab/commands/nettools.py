@@ -396,10 +396,11 @@ def _kname(name: str) -> str:
 
 
 def k_dev_load(ns, name: str) -> None:
-    """dev_load(): a name that is not a device may load the module that provides it
-    (``netdev-NAME`` aliases, e.g. ipip's tunl0)."""
+    """dev_load(): a name that is not a device may load the module that provides it: first
+    the ``netdev-NAME`` alias (ipip's tunl0), then, with CAP_SYS_MODULE, the module NAME."""
     if name and name not in ns.by_name:
-        ns.kernel.request_module("netdev-" + name)
+        if not ns.kernel.request_module("netdev-" + name):
+            ns.kernel.request_module(name)
 
 
 def k_dev_get_flags(dev) -> int:
