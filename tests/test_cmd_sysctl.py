@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from golden_cases import GOLDEN, load, run_emulated
 from vnetlab.api import Lab
+from vnetlab.commands import run
 
 CASES = load("sysctl-cases.out")
 
@@ -49,3 +52,21 @@ def test_sysctl_transcript_still_matches_live_host(host):
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0
     assert p.stdout == (GOLDEN / "sysctl-cases.out").read_text()
+
+
+def test_SYS_new_netns_copies_init_net_all_and_default():
+    """devinet_init_net() with devconf_inherit_init_net = 0: a new netns starts from init_net's
+    current all/default values (ip_forward included) and its lo takes the copied default.
+    Golden: tests/golden/vm-6.1/netns-inherit.{sh,txt}, from the reference kernel's init_net
+    (the host's init_net may not be changed by tests)."""
+    gold = Path(__file__).parent / "golden" / "vm-6.1"
+    lines = (gold / "netns-inherit.sh").read_text().splitlines()[:3]
+    lab = Lab()
+    out = []
+    for line in lines:
+        rc, o, e = run(lab, shlex.split(line))
+        assert rc == 0, (line, e)
+        out.append(o)
+    assert "".join(out) == (gold / "netns-inherit.txt").read_text()
+    # the compiled-in values are what init_net itself starts from
+    assert Lab().sysctl_get("net.ipv4.conf.all.arp_ignore") == 0

@@ -122,8 +122,15 @@ class IPv4:
         self.ns = ns
         self.kernel = ns.kernel
         self.engine = ns.kernel.engine
-        self.conf_all = dict(CONF_ALL_DEFAULTS)
-        self.conf_default = dict(CONF_DEFAULTS)
+        # devinet_init_net(): with net.core.devconf_inherit_init_net = 0 (the default) a new
+        # netns copies init_net's current all/default values, not the compiled-in ones
+        init = getattr(ns.kernel, "init_ns", None)
+        if init is not None and init.ipv4 is not None:
+            self.conf_all = dict(init.ipv4.conf_all)
+            self.conf_default = dict(init.ipv4.conf_default)
+        else:
+            self.conf_all = dict(CONF_ALL_DEFAULTS)
+            self.conf_default = dict(CONF_DEFAULTS)
         self.sysctl = {
             "ip_default_ttl": 64, "icmp_echo_ignore_all": 0, "icmp_echo_ignore_broadcasts": 1,
             "icmp_ratelimit": 1000, "icmp_ratemask": 6168, "icmp_errors_use_inbound_ifaddr": 0,
