@@ -228,9 +228,9 @@ class MacvlanPort:
         """macvlan_port_create()."""
         if dev.type != ARPHRD_ETHER or dev.flags & IFF_LOOPBACK:
             raise KernelError(EINVAL)
-        if dev.no_rx_handler or dev.rx_handler is not None:
+        if dev.rx_handler is not None:      # netdev_is_rx_handler_busy(): the handler only
             raise KernelError(EBUSY)
-        port = cls(dev)
+        port = cls(dev)                     # IFF_NO_RX_HANDLER: EINVAL from the registration
         rx_handler_register(dev, port.handle_frame, port)
         return port
 
