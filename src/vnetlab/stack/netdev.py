@@ -191,6 +191,8 @@ class NetDevice:
         self.reg_state = "UNINITIALIZED"
         self.ingress_hook = None         # tc ingress (installed by the tc layer)
         self.egress_hook = None          # tc egress qdisc (installed by the tc layer)
+        self.tc = None                   # the device's qdiscs (stack/tc.py TcDev), if any
+        self.qdisc_kind = None           # IFLA_QDISC when the root is not the default one
         for f in STATS64:
             setattr(self, f, 0)
 
@@ -557,11 +559,11 @@ def netif_receive(skb: Skb) -> None:
     tapped = exact = False
     while True:
         skb.iif = dev.ifindex
-        if dev.ptype_all:
+        if dev.ptype_all and not skb.tc_skip:   # tc_skip: an ifb returns it, no taps, no tc
             tapped = True
             for tap in dev.ptype_all:
                 tap(skb, dev, False)
-        if dev.ingress_hook is not None and not skb.tc_skip:
+        if dev.ingress_hook is not None:         # sch_handle_ingress (clears tc_skip)
             tapped = False
             if not dev.ingress_hook(skb):
                 return
@@ -651,10 +653,11 @@ def dev_queue_xmit(skb: Skb) -> bool:
         if tr is not None:
             tr.drop(dev.kernel.engine.now, dev.ns, dev, skb, "QDISC_DROP", None)
         return False
+    if dev.egress_hook is not None:
+        # tc: clsact egress, the root qdisc; the taps see the frame when it is dequeued
+        return dev.egress_hook(skb)
     if dev.ptype_all:
         for tap in dev.ptype_all:
             tap(skb, dev, True)
-    if dev.egress_hook is not None and not skb.tc_skip:
-        return dev.egress_hook(skb)
     dev.ndo_start_xmit(skb)
     return True
