@@ -386,7 +386,25 @@ SILENT_FAILURES = {
     # ping: no reply (the statistics are on stdout); -h prints its usage on stdout, exit 2
     ("ping", 1): lambda out, err, argv: "packets transmitted" in out,
     ("ping", 2): lambda out, err, argv: out.startswith("\nUsage\n"),
+    # curl -s (without -S) reports no error, only its exit status; nc -z fails silently
+    **{("curl", rc): lambda out, err, argv: _curl_silent(argv)
+       for rc in (1, 3, 6, 7, 8, 18, 22, 23, 28, 52, 55, 56)},
+    ("nc", 1): lambda out, err, argv: any(a[:1] == "-" and "z" in a for a in argv),
 }
+
+
+def _curl_silent(argv) -> bool:
+    silent = False
+    for a in argv[1:]:
+        if a == "--show-error":
+            return False
+        if a == "--silent":
+            silent = True
+        elif a[:1] == "-" and a[1:2] != "-":
+            if "S" in a:
+                return False
+            silent = silent or "s" in a
+    return silent
 
 
 def check_result(tool: str, argv: list[str], res) -> None:

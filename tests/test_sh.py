@@ -16,7 +16,7 @@ echo 1 > /proc/sys/net/ipv4/ip_forward
 sysctl -n net.ipv4.ip_forward
 echo 1 > /proc/sys/net/ipv4/conf/lo/arp_ignore
 sysctl net.ipv4.conf.lo.arp_ignore
-tc qdisc show || echo "tc status $?"
+ethtool -i lo || echo "ethtool status $?"
 ping -c 1 127.0.0.1 || echo "ping status $?"
 f() { echo "function $1"; }
 f ok
@@ -57,8 +57,8 @@ def test_sh_runs_bash_with_emulated_tools(sh):
     assert p.returncode == 3, p.stderr
     assert p.stdout.splitlines() == [
         "net.ipv4.ip_forward = 0", "1", "net.ipv4.conf.lo.arp_ignore = 1",
-        "tc status 127", "ping status 2", "function ok"]
-    assert "vnetlab: tc: not provided by the emulator" in p.stderr
+        "ethtool status 127", "ping status 2", "function ok"]
+    assert "vnetlab: ethtool: not provided by the emulator" in p.stderr
     assert "ping: connect: Network is unreachable" in p.stderr
     with open("/proc/sys/net/ipv4/conf/lo/arp_ignore") as f:
         assert f.read() == before     # the host was never touched

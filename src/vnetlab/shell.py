@@ -50,6 +50,7 @@ SHIM = r'''#!{python} -S
 import json, os, signal, socket, struct, sys
 NAME = {name!r}
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+STDIN_TOOLS = ("socat", "nc")
 STATE = {{"token": None, "ignored": {{}}, "broken": False}}
 def main():
     argv = [NAME] + sys.argv[1:]
@@ -61,6 +62,15 @@ def main():
     stdin = ""
     if NAME in ("ip", "bridge") and "-batch" in argv and argv[argv.index("-batch") + 1:][:1] == ["-"]:
         stdin = sys.stdin.read()
+    elif (NAME in STDIN_TOOLS and "-z" not in argv or NAME == "ipvsadm" and any(
+            a == "--restore" or a[:1] == "-" and a[1:2] != "-" and "R" in a for a in argv[1:])) \
+            and not os.isatty(0):
+        # socket tools relay their stdin: read to EOF (background jobs have /dev/null)
+        try:
+            stdin = read_stdin() if NAME in STDIN_TOOLS else \
+                sys.stdin.buffer.read().decode("utf-8", "surrogateescape")
+        except OSError:
+            stdin = ""
     STATE["token"] = "%d.%d" % (os.getpid(), id(argv))
     for sig in SIGNALS:
         STATE["ignored"][sig] = signal.getsignal(sig) is signal.SIG_IGN
@@ -73,6 +83,17 @@ def main():
         signal.signal(sig, signal.SIG_DFL)
         os.kill(os.getpid(), sig)
     return resp["code"]
+def read_stdin():
+    # to EOF, or until stdin stays silent for 0.5 s (a pipe nobody writes to, which the real
+    # tool would not wait for before connecting)
+    import select
+    chunks = []
+    while select.select([0], [], [], 0.5)[0]:
+        b = os.read(0, 65536)
+        if not b:
+            break
+        chunks.append(b)
+    return b"".join(chunks).decode("utf-8", "surrogateescape")
 def forward(signum, frame=None):
     # a signal sent to the command: the emulator decides (a tool that catches it ends cleanly
     # and answers; the others die of it, unless it was ignored)
@@ -86,7 +107,7 @@ def emit(msg):
         if not msg[key]:
             continue
         try:
-            f.write(msg[key]); f.flush()
+            f.flush(); f.buffer.write(msg[key].encode("utf-8", "surrogateescape")); f.buffer.flush()
         except BrokenPipeError:
             # the reader is gone: what SIGPIPE does to the real tool
             if not STATE["broken"]:
@@ -355,6 +376,22 @@ class Server:
             break
         self.reply(conn, 0, "", "")
 
+    def kill_pending(self, signum: int) -> None:
+        for pconn, ctx in self.pending:
+            kill = getattr(ctx, "on_kill", None)
+            if kill is not None:
+                kill()
+            elif getattr(ctx, "on_signal", None) is not None:
+                ctx.on_signal(signum)
+            data = json.dumps({"code": 128 + signum, "out": "", "err": "",
+                               "signal": signum}).encode()
+            try:
+                pconn.sendall(struct.pack("!I", len(data)) + data)
+            except OSError:
+                pass
+            pconn.close()
+        self.pending = []
+
     @staticmethod
     def reply(conn, code: int, out: str, err: str) -> None:
         data = json.dumps({"code": code & 0xFF, "out": out, "err": err}).encode()
@@ -376,6 +413,11 @@ class Server:
             while True:
                 rc = proc.poll()
                 if rc is not None and not self.pending:
+                    return rc
+                if rc is not None:
+                    # the script is over: its background commands (servers, socat ... &)
+                    # end as if killed by SIGTERM, like a sandbox torn down
+                    self.kill_pending(15)
                     return rc
                 timeout = 0.05
                 nxt = self.lab.engine.next_deadline()
