@@ -1,3 +1,4 @@
+# requires: ipip
 . "$(dirname "$0")/lib.sh"
 # The seed's LVS/TUN director and real-server addressing, done with net-tools on a veth pair
 # (the seed's tunl0 needs the ipip module: here the VIP lives on an alias of eth0).

@@ -1049,8 +1049,18 @@ def dev_fdb_dump(dev) -> list[FdbMsg]:
         return br_fdb_dump(dev)
     fn = getattr(dev, "ndo_fdb_dump", None)
     if fn is not None:
-        return list(fn())
+        return [m if isinstance(m, FdbMsg) else _fdb_msg_of(m) for m in fn()]
     return ndo_dflt_fdb_dump(dev)
+
+
+def _fdb_msg_of(d: dict) -> FdbMsg:
+    """A device's FDB entry given as a dict (devices/ knows no text): ``dst`` an IPv4 int."""
+    attrs = {k: v for k, v in d.items() if k not in ("mac", "ifindex", "state", "flags",
+                                                     "master", "cache")}
+    if attrs.get("dst") is not None:
+        attrs["dst"] = (AF_INET, ipv4_ntoa(attrs["dst"]))
+    return FdbMsg(d["mac"], d["ifindex"], d["state"], d.get("flags", 0), d.get("master"),
+                  d.get("cache"), **attrs)
 
 
 def rtnl_fdb_dump(ns, br_idx: int = 0, brport_idx: int = 0) -> list[FdbMsg]:

@@ -180,6 +180,9 @@ class Kernel:
         self.linkwatch = Linkwatch(self)
         self.notifiers: list[Callable] = []
         self.modules: set[str] = set()
+        # modules this machine's kernel does not have (a comparison with the host 6.18 kernel,
+        # which lacks ipip, ipvlan, ...): request_module() fails for them
+        self.missing_modules: set[str] = set()
         self.namespaces: list[Namespace] = []
         self.named: dict[str, Namespace] = {}
         self.init_ns = self.new_namespace("")
@@ -252,6 +255,8 @@ class Kernel:
         name = MODULE_ALIASES.get(name, name)
         if name in self.modules:
             return True
+        if name in self.missing_modules:
+            return False
         loader = MODULES.get(name)
         if loader is None:
             return False

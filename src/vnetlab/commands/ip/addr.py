@@ -170,8 +170,9 @@ def fill_ifinfo(dev, ns) -> LinkMsg:
         m.slave_kind = master.kind
         fill = getattr(master, "fill_slave_info", None)
         m.slave_data = fill(dev) if fill is not None else None
-    # inet6_fill_link_af(): an inet6_dev exists while mtu >= IPV6_MIN_MTU
-    if dev.mtu >= IPV6_MIN_MTU:
+    # inet6_fill_link_af(): an inet6_dev exists while mtu >= IPV6_MIN_MTU (a device may have
+    # missed its creation: ``inet6_dev`` False, e.g. ipip's tunl0, registered with MTU 0)
+    if dev.mtu >= IPV6_MIN_MTU and getattr(dev, "inet6_dev", True):
         m.addrgenmode = 0
     return m
 
@@ -336,7 +337,8 @@ class Lister:
                         p.jonly("link", link)
                         link = None
                     peer = self.ns.by_index.get(iflink)
-                    mdown = not (peer.get_flags() & IFF_UP) if peer is not None else True
+                    # ll_index_to_flags() of an unknown index is -1: no M-DOWN
+                    mdown = not (peer.get_flags() & IFF_UP) if peer is not None else False
             elif self.json:
                 p.jonly("link", None)
             else:

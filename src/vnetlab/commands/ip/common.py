@@ -389,6 +389,13 @@ def ll_name_to_index(ns, name: str | None) -> int:
     dev = ns.by_name.get(name)
     if dev is not None:
         return dev.ifindex
+    # if_nametoindex(): SIOCGIFINDEX runs dev_load(), which may load the module that provides
+    # the name ("netdev-tunl0" is ipip), then tries the name itself as a module
+    k = ns.kernel
+    if name and (k.request_module("netdev-" + name) or k.request_module(name)):
+        dev = ns.by_name.get(name)
+        if dev is not None:
+            return dev.ifindex
     return ll_idx_a2n(name)
 
 
