@@ -85,6 +85,9 @@ def list_keys(ns) -> list[str]:
             out.append(f"net/ipv4/neigh/{target}/{k}")
     for target in ["all", "default"] + sorted(_devices(ns)):
         out.append(f"net/ipv6/conf/{target}/disable_ipv6")
+    ipvs = getattr(ns, "ipvs", None)      # net/ipv4/vs/*: once ip_vs is loaded (stack/ipvs.py)
+    if ipvs is not None:
+        out.extend(f"net/ipv4/vs/{k}" for k in ipvs.sysctl)
     del v4
     return sorted(out)
 
@@ -102,6 +105,10 @@ def read(ns, path: str) -> str:
                 return str(v4.conf_read(p[3], p[4]))
             if len(p) == 5 and p[2] == "neigh" and p[4] in NEIGH_KEYS:
                 return str(_neigh_read(ns, p[3], p[4]))
+            if len(p) == 4 and p[2] == "vs" and p[3] in getattr(getattr(ns, "ipvs", None),
+                                                                 "sysctl", ()):
+                v = ns.ipvs.sysctl[p[3]]
+                return "\t".join(map(str, v)) if isinstance(v, tuple) else str(v)
         if p[:3] == ["net", "ipv6", "conf"] and len(p) == 5 and p[4] == "disable_ipv6":
             return str(_v6(ns).get(_v6_target(ns, p[3], path), 0))
     except KernelError:
@@ -131,6 +138,17 @@ def write(ns, path: str, text: str) -> None:
             return
         if len(p) == 5 and p[2] == "neigh" and p[4] in NEIGH_KEYS:
             _neigh_write(ns, p[3], p[4], parse_int(text), path)
+            return
+        if len(p) == 4 and p[2] == "vs" and p[3] in getattr(getattr(ns, "ipvs", None),
+                                                             "sysctl", ()):
+            old = ns.ipvs.sysctl[p[3]]
+            if isinstance(old, tuple):
+                vals = text.split()
+                if len(vals) != len(old):
+                    raise ProcError(errno.EINVAL, "Invalid argument")
+                ns.ipvs.sysctl[p[3]] = tuple(parse_int(v) for v in vals)
+            else:
+                ns.ipvs.sysctl[p[3]] = parse_int(text)
             return
     if p[:3] == ["net", "ipv6", "conf"] and len(p) == 5 and p[4] == "disable_ipv6":
         value = parse_int(text)

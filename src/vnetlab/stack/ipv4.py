@@ -142,6 +142,12 @@ class IPv4:
         self.local_addrs: dict[int, int] = {}     # address -> number of devices holding it
         self.raw: dict[int, list[RawSocket]] = {}
         self.protos: dict = {IPPROTO_ICMP: self.icmp_rcv}
+        self.ipvs_in = None                       # IPVS LOCAL_IN hook (stack/ipvs.py), when loaded
+        self.ipvs_fwd = None                      # IPVS FORWARD hook (NAT replies)
+        from .tcp import tcp_init   # UDP and TCP register in protos, with their ICMP error handlers
+        from .udp import udp_init
+        udp_init(self)
+        tcp_init(self)
         self.peers: dict[int, list] = {}          # inet_peer rate-limit state
         self.icmp_global = [0, None]              # icmp_global_credit, icmp_global_stamp
         self.ident = self.kernel.rng.getrandbits(16)
@@ -253,8 +259,8 @@ class IPv4:
                 self.arp.flush_dev(dev, skip_perm=True)
             self.route_cache_flush()
         elif event == NETDEV_UNREGISTER:
-            for ifa in list(in_dev.ifa_list):
-                self.addr_del(dev, ifa, notify=False)
+            while in_dev.ifa_list:      # inetdev_destroy(): the head, until none is left
+                self.addr_del(dev, in_dev.ifa_list[0], notify=False)
             self.fib.remove_where(lambda r: r.dev is dev)
             self.arp.flush_dev(dev)
             dev.ip = None
@@ -278,8 +284,8 @@ class IPv4:
                         "utf-8", "surrogateescape")
         elif event == NETDEV_CHANGEMTU:
             if dev.mtu < 68 and not dev.flags & IFF_LOOPBACK:
-                for ifa in list(in_dev.ifa_list):
-                    self.addr_del(dev, ifa)
+                while in_dev.ifa_list:  # inetdev_destroy()
+                    self.addr_del(dev, in_dev.ifa_list[0])
             self.route_cache_flush()
 
     # ======================================================================================
@@ -636,6 +642,11 @@ class IPv4:
             skb = self.defrag(skb, m)
             if skb is None:
                 return
+        if self.ipvs_in is not None and self.ipvs_in(skb, m, ihl, proto, saddr, daddr):
+            return
+        tr = self.kernel.trace
+        if tr is not None:
+            tr.hop(self.engine.now, self.ns, skb.dev, skb, "ip_local_deliver", f"proto {proto}")
         data = skb.data
         raws = self.raw.get(proto)
         if raws:
@@ -646,9 +657,6 @@ class IPv4:
         fn = self.protos.get(proto)
         if fn is not None:
             return fn(skb, m, ihl, saddr, daddr)
-        if proto == IPPROTO_UDP:
-            # udp_rcv() is always registered: with no socket bound it answers port unreachable
-            return self.udp_no_socket(skb, m, ihl, saddr, daddr)
         if raws:
             return
         if proto == IPPROTO_TCP:
@@ -657,24 +665,6 @@ class IPv4:
             return self._drop(skb, skb.dev, "NO_SOCKET")
         self.icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PROT_UNREACH)
         self._drop(skb, skb.dev, "IP_NOPROTO")
-
-    def udp_no_socket(self, skb, m: int, ihl: int, saddr: int, daddr: int) -> None:
-        """__udp4_lib_rcv() for a datagram no socket wants: length and checksum checks (a bad
-        one is dropped silently), then ICMP port unreachable (suppressed for broadcasts)."""
-        data = skb.data
-        udp = data[m + ihl:]
-        if len(udp) < 8:
-            return self._drop(skb, skb.dev, "PKT_TOO_SMALL")
-        ulen = (udp[4] << 8) | udp[5]
-        if ulen > len(udp) or ulen < 8:
-            return self._drop(skb, skb.dev, "PKT_TOO_SMALL")
-        if udp[6] or udp[7]:      # udp4_csum_init(): checksum 0 means none
-            pseudo = data[m + 12:m + 20] + bytes((0, IPPROTO_UDP)) + ulen.to_bytes(2, "big")
-            n = int.from_bytes(pseudo + udp[:ulen] + (b"\x00" if ulen & 1 else b""), "big")
-            if not n or n % 0xFFFF:
-                return self._drop(skb, skb.dev, "UDP_CSUM")
-        self.icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH)
-        self._drop(skb, skb.dev, "NO_SOCKET")
 
     def defrag(self, skb, m: int):
         """ip_defrag(): reassemble fragments (queue keyed by src, dst, id, proto; 30 s timeout)."""
@@ -730,6 +720,8 @@ class IPv4:
         if tot > mtu and frag & IP_DF:
             self.icmp_send(skb, ICMP_DEST_UNREACH, ICMP_FRAG_NEEDED, mtu)
             return self._drop(skb, dev, "PKT_TOO_BIG")
+        if self.ipvs_fwd is not None and self.ipvs_fwd(skb, m):
+            return
         data = skb.data
         # ip_decrease_ttl(): incremental checksum update
         c = ((data[m + 10] << 8) | data[m + 11]) + 0x0100
@@ -754,7 +746,7 @@ class IPv4:
         if hh is not None and tot <= out.mtu and out.qdisc_active and not out.ptype_all \
                 and out.egress_hook is None:
             skb.data = b"".join((hh, data[m:m + 8], mid, data[m + 12:]))
-            skb.mac_len = 14
+            skb.mac_len = len(hh)           # 0 on an L3 device (ipip, tun): hh is empty
             skb.dev = out
             skb.protocol = ETH_P_IP
             out.ndo_start_xmit(skb)
@@ -851,6 +843,9 @@ class IPv4:
         skb.sk = sk
         skb.mark = mark
         skb.dst = ent
+        tr = self.kernel.trace
+        if tr is not None:
+            tr.hop(self.engine.now, self.ns, dev, skb, "ip_output", repr(ent[1]))
         n = ent[6]
         if n is not None and not n.dead and n.hh is not None and dev.qdisc_active \
                 and not dev.ptype_all and dev.egress_hook is None and len(ip) <= mtu:
@@ -931,6 +926,9 @@ class IPv4:
             dev_queue_xmit(skb)
             return
         n.used = self.engine.now
+        tr = self.kernel.trace
+        if tr is not None:
+            tr.hop(self.engine.now, self.ns, n.dev, skb, "neigh_resolve_output", repr(n))
         if self.arp.event_send(n, skb):
             return
         dev = n.dev
@@ -1224,6 +1222,11 @@ class IPv4:
                     h(itype, icmp[1], inner, skb)
             elif len(inner) >= 28 and inner[9] == IPPROTO_TCP:
                 h = self.protos.get(("err", IPPROTO_TCP))
+                if h is not None:
+                    h(itype, icmp[1], inner, skb)
+            elif len(inner) >= 20:
+                # other protocols' err_handler (ipip_err for IPPROTO_IPIP)
+                h = self.protos.get(("err", inner[9]))
                 if h is not None:
                     h(itype, icmp[1], inner, skb)
 
