@@ -14,3 +14,23 @@ try:
     from . import macvlan  # noqa: F401
 except ImportError:  # pragma: no cover
     pass
+try:
+    from . import ipvlan  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass
+try:
+    from . import tuntap  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass
+try:
+    from . import ipip  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass
+try:
+    from . import ifb  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass
+try:
+    from . import vxlan  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass

@@ -10,7 +10,7 @@ _OBJECTS = [
     ("address", "addr"), ("addrlabel", None), ("maddress", None), ("route", "route"),
     ("rule", None), ("neighbor", "neigh"), ("neighbour", "neigh"), ("ntable", None),
     ("ntbl", None), ("link", "link"), ("l2tp", None), ("fou", None), ("ila", None),
-    ("macsec", None), ("tunnel", None), ("tunl", None), ("tuntap", None), ("tap", None),
+    ("macsec", None), ("tunnel", "tunnel"), ("tunl", "tunnel"), ("tuntap", "tuntap"), ("tap", "tuntap"),
     ("token", None), ("tcpmetrics", None), ("tcp_metrics", None), ("monitor", None),
     ("xfrm", None), ("mroute", None), ("mrule", None), ("netns", "netns"), ("netconf", None),
     ("vrf", None), ("sr", None), ("nexthop", None), ("mptcp", None), ("ioam", None),

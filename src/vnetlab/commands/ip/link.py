@@ -19,6 +19,8 @@ from ...stack.errors import EEXIST, EINVAL, ENODEV, ENOTCONN, EOPNOTSUPP, ESRCH,
 from ...stack.kernel import LINK_KINDS, LinkRequest
 from .addr import Lister
 from .link_macvlan import macvlan_parse_opt, macvlan_print_help, macvlan_print_opt
+from .link_ipvlan import ipvlan_parse_opt, ipvlan_print_help, ipvlan_print_opt
+from .link_tuntap import tun_print_opt
 from .common import (JsonRaw, check_altifname, check_ifname, duparg, duparg2,
                      get_integer, get_u16, get_u32, get_u8, get_unsigned, incomplete, invarg,
                      ll_addr_a2n, ll_addr_n2a, ll_name_to_index, matches, nodev,
@@ -410,7 +412,7 @@ def iplink_parse(ctx, argv: list[str], r: LinkArgs) -> tuple[int, str | None]:
         name = dev
     if dev is not None and addr_len and not r.create:
         d = ns.by_name.get(dev)
-        if d is not None and d.addr_len != addr_len:
+        if d is not None and d.addr_len and d.addr_len != addr_len:   # no IFLA_ADDRESS: -1
             ctx.eprint(f"Invalid address length {addr_len} - must be {d.addr_len} bytes")
             raise Exit(1)
     if index and not r.create and not move_netns:
@@ -698,9 +700,26 @@ def bridge_slave_print_opt(lister, data: dict | None) -> None:
 # kind -> parse_opt(ctx, argv, LinkArgs) / print_opt(lister, info_data)
 KIND_PARSERS = {"veth": veth_parse_opt, "bridge": bridge_parse_opt,
                 "macvlan": lambda ctx, argv, r: macvlan_parse_opt(ctx, argv, r, "macvlan"),
-                "macvtap": lambda ctx, argv, r: macvlan_parse_opt(ctx, argv, r, "macvtap")}
+                "macvtap": lambda ctx, argv, r: macvlan_parse_opt(ctx, argv, r, "macvtap"),
+                "ipvlan": lambda ctx, argv, r: ipvlan_parse_opt(ctx, argv, r, "ipvlan"),
+                "ipvtap": lambda ctx, argv, r: ipvlan_parse_opt(ctx, argv, r, "ipvtap")}
 KIND_PRINTERS = {"bridge": bridge_print_opt, "macvlan": macvlan_print_opt,
-                 "macvtap": macvlan_print_opt}
+                 "macvtap": macvlan_print_opt, "ipvlan": ipvlan_print_opt,
+                 "ipvtap": ipvlan_print_opt}
+try:  # ipip tunnels (link_ipip.py)
+    from .link_ipip import ipip_parse_opt, ipip_print_opt
+    KIND_PARSERS["ipip"] = ipip_parse_opt
+    KIND_PRINTERS["ipip"] = ipip_print_opt
+except ImportError:  # pragma: no cover
+    pass
+try:  # VXLAN (link_vxlan.py)
+    from .link_vxlan import vxlan_parse_opt, vxlan_print_opt
+    KIND_PARSERS["vxlan"] = vxlan_parse_opt
+    KIND_PRINTERS["vxlan"] = vxlan_print_opt
+except ImportError:  # pragma: no cover
+    pass
+KIND_PARSERS["tun"] = lambda ctx, argv, r: None   # tun_link_util has no parse_opt: args ignored
+KIND_PRINTERS["tun"] = tun_print_opt
 SLAVE_PRINTERS = {"bridge": bridge_slave_print_opt}
 
 
@@ -991,6 +1010,17 @@ def do_help(ctx, argv: list[str]) -> int:
         return 0
     if argv and argv[0] in ("macvlan", "macvtap"):
         macvlan_print_help(ctx, argv[0])
+        return 0
+    if argv and argv[0] in ("ipvlan", "ipvtap"):
+        ipvlan_print_help(ctx, argv[0])
+        return 0
+    if argv and argv[0] == "ipip":
+        from .link_ipip import ipip_print_help
+        ipip_print_help(ctx)
+        return 0
+    if argv and argv[0] == "vxlan":
+        from .link_vxlan import vxlan_print_help
+        vxlan_print_help(ctx)
         return 0
     usage(ctx)
     return 255
