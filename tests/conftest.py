@@ -72,3 +72,21 @@ def host(host_reason):
         yield h
     finally:
         h.cleanup()
+
+
+# The conformance report: every run that ran test_conformance writes a script x backend table to
+# $VNETLAB_REPORT_DIR/conformance-report.md (default build/ at the repo root).
+_CONFORMANCE_REPORTS: list = []
+
+
+def pytest_runtest_logreport(report):
+    if "test_conformance.py::test_conformance[" in report.nodeid:
+        _CONFORMANCE_REPORTS.append(report)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _CONFORMANCE_REPORTS:
+        from pathlib import Path
+        from test_conformance import write_report
+        default = Path(__file__).resolve().parent.parent / "build"
+        write_report(_CONFORMANCE_REPORTS, os.environ.get("VNETLAB_REPORT_DIR") or default)

@@ -1,3 +1,4 @@
+# requires: timing
 . "$(dirname "$0")/lib.sh"
 # tcpdump -c on a veth during a ping, with link-level headers; then -q and a filter
 nsadd a b

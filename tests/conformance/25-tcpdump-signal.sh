@@ -1,3 +1,4 @@
+# requires: timing
 . "$(dirname "$0")/lib.sh"
 # tcpdump in the background ended by SIGTERM / SIGINT: statistics, the extra newline, status
 nsadd a b

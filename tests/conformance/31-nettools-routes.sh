@@ -1,3 +1,4 @@
+# requires: timing
 . "$(dirname "$0")/lib.sh"
 # route(8) and ifconfig(8) against the kernel's ioctl semantics: classful masks, SIOCSIFNETMASK
 # and its broadcast rule, aliases, SIOCADDRT/SIOCDELRT errors, reject routes, metrics.

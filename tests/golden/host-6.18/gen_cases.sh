@@ -4,9 +4,11 @@
 set -u
 ns=vnlgold$$
 ip netns add $ns
+err=$(mktemp)
+trap 'rm -f "$err"' EXIT
 while IFS= read -r line; do
-  out=$(ip netns exec $ns bash -c "$line" 2>/tmp/vnl.err); rc=$?
+  out=$(ip netns exec $ns bash -c "$line" 2>"$err"); rc=$?
   printf '$ %s\n%s' "$line" "$out"; [ -n "$out" ] && printf '\n'
-  sed 's/^/! /' /tmp/vnl.err; printf 'rc=%d\n' "$rc"
+  sed 's/^/! /' "$err"; printf 'rc=%d\n' "$rc"
 done < "$1"
 ip netns del $ns
