@@ -10,6 +10,9 @@
                    kernel bridge takes at most 1024 ports, so the ports are spread over 10 access
                    bridges trunked to a core bridge (one L2 segment).
 * build_10k_rss_mb peak RSS of that process (MiB).
+* tun_echo_*       a user-space ICMP echo loop on a TUN device, 84-byte packets: round trips per
+                   CPU second on the emulated device, per wall second on the real /dev/net/tun
+                   (see bench_tuntap.py).
 * flood_ratio_vs_kernel  CPU seconds of the emulator for `ping -f -c 50000 -q` between two netns
                    on a bridge, divided by the wall seconds the real kernel needs for the same
                    script (run in the linux backend's sandbox on this machine).
@@ -225,7 +228,8 @@ def bench_flood_kernel(n: int = 50_000) -> float | None:
 
 
 def main(only=None, quick: bool = False, out=print) -> int:
-    want = set(only or ["l2_rx_per_s", "routed_fwd_per_s", "flood_ratio_vs_kernel", "build_10k"])
+    want = set(only or ["l2_rx_per_s", "routed_fwd_per_s", "flood_ratio_vs_kernel", "build_10k",
+                        "tun_echo"])
     if "l2_rx_per_s" in want:
         out(f"l2_rx_per_s: {bench_l2(2_000 if quick else 50_000):.0f}")
     if "routed_fwd_per_s" in want:
@@ -244,4 +248,7 @@ def main(only=None, quick: bool = False, out=print) -> int:
         s, mb = bench_build(500 if quick else 10_000)
         out(f"build_10k_s: {s:.2f}")
         out(f"build_10k_rss_mb: {mb:.0f}")
+    if "tun_echo" in want:
+        from .bench_tuntap import main as bench_tun
+        bench_tun(quick=quick, out=out)
     return 0

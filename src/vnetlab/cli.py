@@ -13,7 +13,8 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("demo", help="ping between two namespaces through a bridge (emulator)")
     b = sub.add_parser("bench", help="print the benchmark figures, one 'name: value' per line")
     b.add_argument("--only", action="append", default=None,
-                   help="run only this figure (l2_rx_per_s, routed_fwd_per_s, build_10k)")
+                   help="run only this figure (l2_rx_per_s, routed_fwd_per_s, "
+                        "flood_ratio_vs_kernel, build_10k, tun_echo)")
     b.add_argument("--quick", action="store_true", help="smaller runs (for smoke tests)")
     sh = sub.add_parser("sh", help="run a bash script against the emulator (ip, sysctl, ping...)")
     sh.add_argument("script")
@@ -24,7 +25,17 @@ def main(argv: list[str] | None = None) -> int:
     sh.add_argument("--backend", choices=("emu", "linux"), default="emu",
                     help="emu: the emulator (default); linux: the real tools on the real "
                          "kernel, in a throwaway sandbox")
+    sh.add_argument("--kernel", choices=("host", "vm"), default="host",
+                    help="with --backend linux: host: the running kernel (default); vm: the "
+                         "reference kernel booted in a VM (virtme-ng + qemu)")
+    from .lab.cli import COMMANDS as LAB_COMMANDS, add_parsers as add_lab_parsers
+    add_lab_parsers(sub)
     args = p.parse_args(argv)
+    if args.cmd == "sh" and args.kernel == "vm":
+        if args.backend != "linux":
+            sh.error("--kernel vm needs --backend linux")
+        from .backends.vm import sh_main as run_vm
+        return run_vm(args.script, args.args)
     if args.cmd == "sh" and args.backend == "linux":
         from .backends.linux import run_script as run_linux
         return run_linux(args.script, args.args)
@@ -37,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd == "bench":
         from .bench import main as bench
         return bench(only=args.only, quick=args.quick)
+    if args.cmd in LAB_COMMANDS:
+        from .lab.cli import dispatch as lab_dispatch
+        return lab_dispatch(args)
     p.print_help(sys.stderr)
     return 2
 
