@@ -71,7 +71,7 @@ def load_all() -> None:
 
 # command modules that register themselves when present (each tool's issue adds its module)
 OPTIONAL_MODULES = ("bridge", "nettools", "tcpdump", "tc", "ipvsadm", "socat", "curl", "nc",
-                    "httpd")
+                    "httpd", "modprobe")
 
 def run(lab, argv: list[str], ns=None, stdin: str = "") -> tuple[int, str, str]:
     """Run one command; never raises for bad input (the tool's error text and status instead)."""

@@ -389,11 +389,16 @@ def ll_name_to_index(ns, name: str | None) -> int:
     dev = ns.by_name.get(name)
     if dev is not None:
         return dev.ifindex
-    # if_nametoindex(): SIOCGIFINDEX runs dev_load(), which may load the module that provides
-    # the name ("netdev-tunl0" is ipip), then tries the name itself as a module
+    # if_nametoindex(): dev_ioctl() cuts the name at a colon (an alias "lo:1" names lo), then
+    # SIOCGIFINDEX runs dev_load(), which may load the module that provides the name
+    # ("netdev-tunl0" is ipip) and then tries the name itself as a module
     k = ns.kernel
-    if name and (k.request_module("netdev-" + name) or k.request_module(name)):
-        dev = ns.by_name.get(name)
+    base = name.split(":", 1)[0]
+    dev = ns.by_name.get(base)
+    if dev is not None:
+        return dev.ifindex
+    if base and (k.request_module("netdev-" + base) or k.request_module(base)):
+        dev = ns.by_name.get(base)
         if dev is not None:
             return dev.ifindex
     return ll_idx_a2n(name)
