@@ -15,6 +15,7 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 
 run: $(VENV)/.installed
 	$(VENV)/bin/vnetlab demo
+	$(VENV)/bin/vnetlab run docs/tutorial/09-lvs-vs-tun.yaml
 
 test: $(VENV)/.installed
 	$(PY) -m pytest

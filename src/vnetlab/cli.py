@@ -28,9 +28,22 @@ def main(argv: list[str] | None = None) -> int:
     sh.add_argument("--kernel", choices=("host", "vm"), default="host",
                     help="with --backend linux: host: the running kernel (default); vm: the "
                          "reference kernel booted in a VM (virtme-ng + qemu)")
+    sh.add_argument("--attach", action="append", default=[], metavar="TAPNAME=[NS:]DEV",
+                    help="emulated device DEV in NS is wired to a real TAP TAPNAME in the "
+                         "script's sandbox netns (root; see vnetlab.backends.hybrid)")
     from .lab.cli import COMMANDS as LAB_COMMANDS, add_parsers as add_lab_parsers
     add_lab_parsers(sub)
+    from .backends.lifecycle import COMMANDS as LIFE_COMMANDS, add_parsers as add_life_parsers
+    add_life_parsers(sub)
     args = p.parse_args(argv)
+    if args.cmd == "sh" and args.attach:
+        from .backends.hybrid import parse_attach
+        if args.backend != "emu" or args.virtual:
+            sh.error("--attach needs the emulator in real time (no --backend linux, --virtual)")
+        try:
+            args.attach = [parse_attach(a) for a in args.attach]
+        except ValueError as e:
+            sh.error(str(e))
     if args.cmd == "sh" and args.kernel == "vm":
         if args.backend != "linux":
             sh.error("--kernel vm needs --backend linux")
@@ -41,13 +54,17 @@ def main(argv: list[str] | None = None) -> int:
         return run_linux(args.script, args.args)
     if args.cmd == "sh":
         from .shell import run_script
-        return run_script(args.script, args.args, seed=args.seed, realtime=not args.virtual)
+        return run_script(args.script, args.args, seed=args.seed, realtime=not args.virtual,
+                          **({"attach": args.attach} if args.attach else {}))
     if args.cmd == "demo":
         from .demo import main as demo
         return demo()
     if args.cmd == "bench":
         from .bench import main as bench
         return bench(only=args.only, quick=args.quick)
+    if args.cmd in LIFE_COMMANDS:
+        from .backends.lifecycle import main as lifecycle
+        return lifecycle(args)
     if args.cmd in LAB_COMMANDS:
         from .lab.cli import dispatch as lab_dispatch
         return lab_dispatch(args)

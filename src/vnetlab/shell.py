@@ -244,6 +244,7 @@ class Server:
         self.t0 = time.monotonic()
         self.sys = SysDir(lab, os.path.join(workdir, "sys"))
         self.pending: list = []
+        self.bridges: list = []          # vnetlab.backends.hybrid.TapBridge (--attach)
 
     def wall_ns(self) -> int:
         return int((time.monotonic() - self.t0) * 1e9)
@@ -408,6 +409,8 @@ class Server:
         lsock.listen(64)
         sel = selectors.DefaultSelector()
         sel.register(lsock, selectors.EVENT_READ)
+        for br in self.bridges:
+            sel.register(br.fileno(), selectors.EVENT_READ, br)
         self.sys.export()
         try:
             while True:
@@ -424,11 +427,19 @@ class Server:
                 if nxt is not None and self.realtime:
                     timeout = max(0.0, min(timeout, (nxt - self.wall_ns()) / 1e9))
                 for key, _ in sel.select(timeout):
+                    if key.data is not None:        # a real frame: delivered at wall time
+                        self.advance()
+                        key.data.pump()
+                        continue
                     conn, _ = lsock.accept()
                     self.handle(conn)
                 self.advance()
+                for br in self.bridges:
+                    br.flush()
                 self.poll_pending()
         finally:
+            for br in self.bridges:
+                br.close()
             sel.close()
             lsock.close()
 
@@ -459,7 +470,8 @@ def isolation_prefix() -> list[str]:
     return ["unshare", "--user", "--map-root-user", "--mount", "--net", "--propagation", "private"]
 
 
-def run_script(script: str, args: list[str], seed: int = 0, realtime: bool = True) -> int:
+def run_script(script: str, args: list[str], seed: int = 0, realtime: bool = True,
+               attach: list | None = None) -> int:
     lab = Lab(seed=seed)
     work = tempfile.mkdtemp(prefix="vnetlab-sh-")
     try:
@@ -474,7 +486,11 @@ def run_script(script: str, args: list[str], seed: int = 0, realtime: bool = Tru
         server.sys.export()
         inner = 'mount --bind "$0" /proc/sys/net && exec bash "$@"'
         argv = isolation_prefix() + ["sh", "-c", inner, init_dir, script] + list(args)
-        proc = subprocess.Popen(argv, env=env)
+        if attach:        # (tap, ns, dev): vnetlab.backends.hybrid
+            from .backends.hybrid import popen_in_sandbox
+            proc, server.bridges = popen_in_sandbox(lab, attach, argv, env)
+        else:
+            proc = subprocess.Popen(argv, env=env)
         try:
             return server.serve(proc)
         except KeyboardInterrupt:

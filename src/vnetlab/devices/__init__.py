@@ -34,3 +34,7 @@ try:
     from . import vxlan  # noqa: F401
 except ImportError:  # pragma: no cover
     pass
+try:
+    from . import hostlink  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass

@@ -183,11 +183,14 @@ class EmuRun:
         self.switches: dict = {}
         self.plugged: list = []                 # (node, nic dev, switch name, hairpin)
 
-    def build(self) -> None:
+    def build(self, progress=None) -> None:
+        """``progress(done, total, what)``, if given, is called after each link and setup line."""
         from ..devices.nic import Switch, add_nic
         from ..stack.errors import KernelError
         from ..wire.ethernet import mac_parse
         m, lab = self.model, self.lab
+        total = len(m.links) + sum(len(n.setup) for n in m.nodes.values())
+        done = 0
         for name in m.nodes:
             lab.netns(name)
         for i, link in enumerate(m.links):
@@ -209,6 +212,9 @@ class EmuRun:
                 why = os.strerror(e.errno) + (f" ({e.extack})" if e.extack else "")
                 raise SetupError(f"{where(m, 'links', i)}: links[{i}]: the kernel refused: "
                                  f"{why}") from None
+            done += 1
+            if progress is not None:
+                progress(done, total, f"links[{i}]")
         for name, node in m.nodes.items():
             ns = lab.ns(name)
             for i, line in enumerate(node.setup):
@@ -218,6 +224,9 @@ class EmuRun:
                         f"{where(m, 'nodes', name, 'setup', i)}: nodes.{name}.setup[{i}]: "
                         f"{line!r} failed with exit status {code}"
                         + (f":\n{err.rstrip()}" if err.strip() else ""))
+                done += 1
+                if progress is not None:
+                    progress(done, total, f"{name}: {line}")
         lab.engine.run_until_idle(limit_ns=5 * 1_000_000_000)
 
     def resolve(self, to: str) -> str | None:
@@ -443,14 +452,91 @@ def _term_width() -> int:
         return 120
 
 
+class BuildProgress:
+    """A rich progress bar on stderr while a lab loads and builds, shown only when stderr is a
+    terminal and only once that has taken more than ``after`` seconds of wall-clock time (a
+    timer thread shows it, so a single slow step - reading a big YAML file - counts too; a build
+    that finishes sooner prints nothing). Transient: the bar is erased when the build ends.
+    Call it as ``bar(done, total, what)`` after each step; ``phase(text)`` names a step that
+    has no count."""
+
+    def __init__(self, stream=None, after: float = 1.0, force: bool | None = None):
+        import threading
+        self.stream = stream or sys.stderr
+        self.after = after
+        try:
+            tty = self.stream.isatty()
+        except (AttributeError, ValueError):
+            tty = False
+        self.enabled = tty if force is None else force
+        self._lock = threading.Lock()
+        self._state = (0, None, "loading")          # done, total, what
+        self._bar = self._task = self._timer = None
+        self._closed = False
+
+    def start(self) -> "BuildProgress":
+        import threading
+        if self.enabled and self._timer is None:
+            self._timer = threading.Timer(self.after, self._show)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def _show(self) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, \
+            TextColumn, TimeElapsedColumn
+        with self._lock:
+            if self._closed or self._bar is not None:
+                return
+            self._bar = Progress(SpinnerColumn(), TextColumn("building"), BarColumn(),
+                                 MofNCompleteColumn(), TimeElapsedColumn(),
+                                 TextColumn("{task.description}"),
+                                 console=Console(file=self.stream, force_terminal=True),
+                                 transient=True)
+            self._bar.start()
+            done, total, what = self._state
+            self._task = self._bar.add_task(what, total=total, completed=done)
+
+    def phase(self, what: str) -> None:
+        self(self._state[0], self._state[1], what)
+
+    def __call__(self, done: int, total: int | None, what: str) -> None:
+        if not self.enabled:
+            return
+        if self._timer is None:
+            self.start()
+        with self._lock:
+            self._state = (done, total, what[:60])
+            if self._bar is not None:
+                self._bar.update(self._task, completed=done, total=total,
+                                 description=what[:60])
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            if self._timer is not None:
+                self._timer.cancel()
+            if self._bar is not None:
+                self._bar.stop()
+                self._bar = None
+
+
 def run_emu(model: LabModel, seed: int = 0, trace: bool = False, pcap_dir: str | None = None,
-            out=None) -> tuple[Outcome, EmuRun]:
+            out=None, progress: "bool | BuildProgress" = True) -> tuple[Outcome, EmuRun]:
+    """``progress``: True for a BuildProgress on stderr (shown only on a terminal, after ~1 s),
+    False for none, or a BuildProgress already running (closed here once the build ends)."""
     out = out or sys.stdout
     r = EmuRun(model, seed=seed)
+    bar = progress if isinstance(progress, BuildProgress) else \
+        (BuildProgress().start() if progress else None)
     try:
-        r.build()
+        r.build(progress=bar)
     except SetupError as e:
         return Outcome(setup_error=str(e)), r
+    finally:
+        if bar is not None:
+            bar.close()
     captures = {}
     if pcap_dir is not None:
         from ..trace.pcapng import NsCapture
@@ -484,18 +570,26 @@ def run_emu(model: LabModel, seed: int = 0, trace: bool = False, pcap_dir: str |
 def main(path: str, backend: str = "emu", trace: bool = False, pcap: str | None = None,
          seed: int = 0) -> int:
     from .load import LabError, load
+    bar = BuildProgress().start()                # a bar on stderr if this takes over ~1 s
     try:
+        bar.phase(f"reading {path}")
         model = load(path)
     except LabError as e:
+        bar.close()
         for p in e.problems:
             print(p, file=sys.stderr)
         return 2
     if backend == "linux":
         if trace:
+            bar.close()
             print("vnetlab run: --trace needs the emulator (--backend emu)", file=sys.stderr)
             return 2
-        outcome = run_linux(model, pcap_dir=pcap)
+        bar.phase("linux sandbox: building and checking")
+        try:
+            outcome = run_linux(model, pcap_dir=pcap)
+        finally:
+            bar.close()
     else:
-        outcome, _ = run_emu(model, seed=seed, trace=trace, pcap_dir=pcap)
+        outcome, _ = run_emu(model, seed=seed, trace=trace, pcap_dir=pcap, progress=bar)
     report(outcome)
     return outcome.exit_code
