@@ -531,6 +531,61 @@ def _dev(t, name: str):
     return dev
 
 
+class _Refused(Exception):
+    """An option parser printed its error: the caller returns None."""
+
+
+class _Args:
+    """A cursor over an option list, walked the way tc's parsers walk argv: ``for a in w``
+    visits each word, ``w.next()`` is NEXT_ARG(), ``w.value()`` is NEXT_ARG() plus one of
+    the get_*() parsers with its error message (``{v}`` is the offending word)."""
+
+    __slots__ = ("t", "args", "i")
+
+    def __init__(self, t, args: list):
+        self.t, self.args, self.i = t, args, 0
+
+    def __iter__(self):
+        args = self.args
+        while self.i < len(args):
+            yield args[self.i]
+            self.i += 1
+
+    def next(self) -> str:
+        self.i += 1
+        return _need(self.t, self.args, self.i)
+
+    def next_is_number(self) -> bool:
+        j = self.i + 1
+        return j < len(self.args) and self.args[j][:1].isdigit()
+
+    def fail(self, msg: str, end: str = "\n"):
+        self.t.ctx.eprint(msg, end=end)
+        raise _Refused
+
+    def value(self, parse, err: str, dup: str | None = None, have=0, clash: str | None = None):
+        """The next word through ``parse``; ``dup`` is printed when ``have`` is already set,
+        then ``clash`` (an option that excludes this one was given) when it is not None."""
+        v = self.next()
+        if dup is not None and have:
+            self.fail(dup)
+        if clash is not None:
+            self.fail(clash)
+        x = parse(v)
+        if x is None:
+            self.fail(err.format(v=v))
+        return x
+
+
+def _dec32(s: str):
+    return get_u32(s, 10)
+
+
+def _dec16(s: str):
+    return get_u16(s, 10)
+
+
+
 # =============================================================================================
 # qdisc
 # =============================================================================================
@@ -584,148 +639,78 @@ HTB_USAGE = (
     " quantum  how much bytes to serve from leaf at once {use r2q}\n"
     "\n"
     "TC HTB version 3.3\n")
+HTB_EXPLAIN = HTB_USAGE[:-1].replace("{", "{{").replace("}", "}}")   # a value() message
 PSCHED_HZ = 1_000_000_000        # get_hz(): the 4th field of /proc/net/psched
 
 
 def parse_htb(t, args: list) -> dict | None:
     """htb_parse_opt()."""
-    ctx = t.ctx
     o: dict = {"default": 0, "r2q": 10}
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if matches(a, "r2q"):
-            i += 1
-            x = get_u32(_need(t, args, i), 10)
-            if x is None:
-                ctx.eprint("Illegal \"r2q\"")
-                return None
-            o["r2q"] = x
-        elif matches(a, "default"):
-            i += 1
-            x = get_u32(_need(t, args, i), 16)
-            if x is None:
-                ctx.eprint("Illegal \"default\"")
-                return None
-            o["default"] = x
-        elif matches(a, "direct_qlen"):
-            i += 1
-            x = get_u32(_need(t, args, i), 10)
-            if x is None:
-                ctx.eprint("Illegal \"direct_qlen\"")
-                return None
-            o["direct_qlen"] = x
-        elif matches(a, "debug") or matches(a, "offload"):
-            ctx.eprint(f'vnetlab: htb "{a}" is not emulated')
-            return None
-        else:
-            ctx.eprint(f'What is "{a}"?')
-            ctx.eprint(HTB_USAGE, end="")
-            return None
-        i += 1
+    w = _Args(t, args)
+    try:
+        for a in w:
+            if matches(a, "r2q"):
+                o["r2q"] = w.value(_dec32, 'Illegal "r2q"\n' + HTB_EXPLAIN)
+            elif matches(a, "default"):
+                o["default"] = w.value(lambda v: get_u32(v, 16),
+                                       'Illegal "default"\n' + HTB_EXPLAIN)
+            elif matches(a, "direct_qlen"):
+                o["direct_qlen"] = w.value(_dec32, 'Illegal "direct_qlen"\n' + HTB_EXPLAIN)
+            elif matches(a, "debug") or matches(a, "offload"):
+                w.fail(f'vnetlab: htb "{a}" is not emulated')
+            else:
+                t.ctx.eprint(f'What is "{a}"?')
+                w.fail(HTB_USAGE, end="")
+    except _Refused:
+        return None
     return o
+
+
+# htb_parse_class_opt()'s numeric options: keyword (a prefix), parser, the field.
+HTB_CLASS_NUMS = (("prio", _dec32), ("mtu", _dec32), ("mpu", _dec16), ("overhead", _dec16),
+                  ("quantum", _dec32))
 
 
 def parse_htb_class(t, args: list) -> dict | None:
     """htb_parse_class_opt()."""
-    ctx = t.ctx
-    rate64 = ceil64 = 0
-    buffer = cbuffer = 0
-    mtu = 1600
-    mpu = overhead = quantum = prio = 0
-    i = 0
-    while i < len(args):
-        a = args[i]
-        if matches(a, "prio"):
-            i += 1
-            x = get_u32(_need(t, args, i), 10)
-            if x is None:
-                ctx.eprint("Illegal \"prio\"")
-                return None
-            prio = x
-        elif matches(a, "mtu"):
-            i += 1
-            x = get_u32(_need(t, args, i), 10)
-            if x is None:
-                ctx.eprint("Illegal \"mtu\"")
-                return None
-            mtu = x
-        elif matches(a, "mpu"):
-            i += 1
-            x = get_u16(_need(t, args, i), 10)
-            if x is None:
-                ctx.eprint("Illegal \"mpu\"")
-                return None
-            mpu = x
-        elif matches(a, "overhead"):
-            i += 1
-            x = get_u16(_need(t, args, i), 10)
-            if x is None:
-                ctx.eprint("Illegal \"overhead\"")
-                return None
-            overhead = x
-        elif matches(a, "quantum"):
-            i += 1
-            x = get_u32(_need(t, args, i), 10)
-            if x is None:
-                ctx.eprint("Illegal \"quantum\"")
-                return None
-            quantum = x
-        elif matches(a, "burst") or a in ("buffer", "maxburst"):
-            i += 1
-            r = get_size_and_cell(_need(t, args, i))
-            if r is None:
-                ctx.eprint("Illegal \"buffer\"")
-                return None
-            buffer = r[0]
-        elif matches(a, "cburst") or a in ("cbuffer", "cmaxburst"):
-            i += 1
-            r = get_size_and_cell(_need(t, args, i))
-            if r is None:
-                ctx.eprint("Illegal \"cbuffer\"")
-                return None
-            cbuffer = r[0]
-        elif a == "ceil":
-            i += 1
-            if ceil64:
-                ctx.eprint("Double \"ceil\" spec")
-                return None
-            x = get_rate64(_need(t, args, i))
-            if x is None:
-                ctx.eprint("Illegal \"ceil\"")
-                return None
-            ceil64 = x
-        elif a == "rate":
-            i += 1
-            if rate64:
-                ctx.eprint("Double \"rate\" spec")
-                return None
-            x = get_rate64(_need(t, args, i))
-            if x is None:
-                ctx.eprint("Illegal \"rate\"")
-                return None
-            rate64 = x
-        elif a == "help":
-            ctx.eprint(HTB_USAGE, end="")
-            return None
-        else:
-            ctx.eprint(f'What is "{a}"?')
-            ctx.eprint(HTB_USAGE, end="")
-            return None
-        i += 1
-    if not rate64:
-        ctx.eprint('"rate" is required.')
+    o = {"rate": 0, "ceil": 0, "buffer": 0, "cbuffer": 0, "mtu": 1600, "mpu": 0,
+         "overhead": 0, "quantum": 0, "prio": 0}
+    w = _Args(t, args)
+    try:
+        for a in w:
+            for key, parse in HTB_CLASS_NUMS:
+                if matches(a, key):
+                    o[key] = w.value(parse, f'Illegal "{key}"\n' + HTB_EXPLAIN)
+                    break
+            else:
+                if matches(a, "burst") or a in ("buffer", "maxburst"):
+                    o["buffer"] = w.value(get_size_and_cell,
+                                          'Illegal "burst"\n' + HTB_EXPLAIN)[0]
+                elif matches(a, "cburst") or a in ("cbuffer", "cmaxburst"):
+                    o["cbuffer"] = w.value(get_size_and_cell,
+                                           'Illegal "cburst"\n' + HTB_EXPLAIN)[0]
+                elif a in ("ceil", "rate"):
+                    o[a] = w.value(get_rate64, f'Illegal "{a}"\n' + HTB_EXPLAIN,
+                                   f'Double "{a}" spec', o[a])
+                elif a == "help":
+                    w.fail(HTB_USAGE, end="")
+                else:
+                    t.ctx.eprint(f'What is "{a}"?')
+                    w.fail(HTB_USAGE, end="")
+    except _Refused:
         return None
-    if not ceil64:
-        ceil64 = rate64
-    if not buffer:
-        buffer = _u32(rate64 / PSCHED_HZ + mtu)
-    if not cbuffer:
-        cbuffer = _u32(ceil64 / PSCHED_HZ + mtu)
+    rate64, mtu = o["rate"], o["mtu"]
+    if not rate64:
+        t.ctx.eprint('"rate" is required.')
+        return None
+    ceil64 = o["ceil"] or rate64
+    buffer = o["buffer"] or _u32(rate64 / PSCHED_HZ + mtu)
+    cbuffer = o["cbuffer"] or _u32(ceil64 / PSCHED_HZ + mtu)
     return {"rate": rate64, "ceil": ceil64, "buffer": calc_xmittime(min(rate64, 0xFFFFFFFF),
                                                                     buffer),
-            "cbuffer": calc_xmittime(min(ceil64, 0xFFFFFFFF), cbuffer), "quantum": quantum,
-            "prio": prio, "mpu": mpu, "overhead": overhead}
+            "cbuffer": calc_xmittime(min(ceil64, 0xFFFFFFFF), cbuffer),
+            "quantum": o["quantum"], "prio": o["prio"], "mpu": o["mpu"],
+            "overhead": o["overhead"]}
 
 
 def qdisc_modify(t, cmd: str, flags: int, args: list) -> int:
@@ -860,125 +845,55 @@ def parse_tbf(t, args: list) -> dict | None:
     overhead = 0
     linklayer = LINKLAYER_ETHERNET
     rate64 = prate64 = 0
-    i = 0
-    n = len(args)
+    w = _Args(t, args)
 
-    def illegal(name, val):
-        ctx.eprint(f'tbf: illegal value for "{name}": "{val}"')
-        return None
+    def opt(parse, name, have, what=None, clash=None):
+        """NEXT_ARG(), the duplicate check, then the value or 'illegal value'."""
+        return w.value(parse, f'tbf: illegal value for "{name}": "{{v}}"',
+                       f'tbf: duplicate "{what or name}" specification', have, clash)
 
-    while i < n:
-        a = args[i]
-        if matches(a, "limit"):
-            i += 1
-            v = _need(t, args, i)
-            if limit:
-                ctx.eprint('tbf: duplicate "limit" specification')
-                return None
-            if latency:
-                ctx.eprint('tbf: specifying both "latency" and "limit" is not allowed')
-                return None
-            s = get_size(v)
-            if s is None:
-                return illegal("limit", v)
-            limit = s
-            ok += 1
-        elif matches(a, "latency"):
-            i += 1
-            v = _need(t, args, i)
-            if latency:
-                ctx.eprint('tbf: duplicate "latency" specification')
-                return None
-            if limit:
-                ctx.eprint('tbf: specifying both "limit" and "/latency" is not allowed')
-                return None
-            s = get_time(v)
-            if s is None:
-                return illegal("latency", v)
-            latency = s
-            ok += 1
-        elif matches(a, "burst") or a in ("buffer", "maxburst"):
-            i += 1
-            v = _need(t, args, i)
-            if buffer:
-                ctx.eprint('tbf: duplicate "buffer/burst/maxburst" specification')
-                return None
-            r = get_size_and_cell(v)
-            if r is None:
-                return illegal(a, v)
-            buffer, rcell = r
-            ok += 1
-        elif a in ("mtu", "minburst"):
-            i += 1
-            v = _need(t, args, i)
-            if mtu:
-                ctx.eprint('tbf: duplicate "mtu/minburst" specification')
-                return None
-            r = get_size_and_cell(v)
-            if r is None:
-                return illegal(a, v)
-            mtu, pcell = r
-            ok += 1
-        elif a == "mpu":
-            i += 1
-            v = _need(t, args, i)
-            if mpu:
-                ctx.eprint('tbf: duplicate "mpu" specification')
-                return None
-            s = get_size(v)
-            if s is None:
-                return illegal("mpu", v)
-            mpu = s
-            ok += 1
-        elif a == "rate":
-            i += 1
-            v = _need(t, args, i)
-            if rate64:
-                ctx.eprint('tbf: duplicate "rate" specification')
-                return None
-            r = get_rate64(v)
-            if r is None:
-                return illegal("rate", v)
-            rate64 = r
-            ok += 1
-        elif matches(a, "peakrate"):
-            i += 1
-            v = _need(t, args, i)
-            if prate64:
-                ctx.eprint('tbf: duplicate "peakrate" specification')
-                return None
-            r = get_rate64(v)
-            if r is None:
-                return illegal("peakrate", v)
-            prate64 = r
-            ok += 1
-        elif matches(a, "overhead"):
-            i += 1
-            v = _need(t, args, i)
-            if overhead:
-                ctx.eprint('tbf: duplicate "overhead" specification')
-                return None
-            o = get_u16(v, 10)
-            if o is None:
-                return illegal("overhead", v)
-            overhead = o
-        elif matches(a, "linklayer"):
-            i += 1
-            v = _need(t, args, i)
-            if matches(v, "ethernet"):
-                linklayer = LINKLAYER_ETHERNET
-            elif matches(v, "atm") or matches(v, "adsl"):
-                linklayer = LINKLAYER_ATM
+    try:
+        for a in w:
+            if matches(a, "limit"):
+                limit = opt(get_size, "limit", limit, clash='tbf: specifying both "latency" '
+                            'and "limit" is not allowed' if latency else None)
+                ok += 1
+            elif matches(a, "latency"):
+                latency = opt(get_time, "latency", latency, clash='tbf: specifying both '
+                              '"limit" and "/latency" is not allowed' if limit else None)
+                ok += 1
+            elif matches(a, "burst") or a in ("buffer", "maxburst"):
+                buffer, rcell = opt(get_size_and_cell, a, buffer, "buffer/burst/maxburst")
+                ok += 1
+            elif a in ("mtu", "minburst"):
+                mtu, pcell = opt(get_size_and_cell, a, mtu, "mtu/minburst")
+                ok += 1
+            elif a == "mpu":
+                mpu = opt(get_size, "mpu", mpu)
+                ok += 1
+            elif a == "rate":
+                rate64 = opt(get_rate64, "rate", rate64)
+                ok += 1
+            elif matches(a, "peakrate"):
+                prate64 = opt(get_rate64, "peakrate", prate64)
+                ok += 1
+            elif matches(a, "overhead"):
+                overhead = opt(_dec16, "overhead", overhead)
+            elif matches(a, "linklayer"):
+                v = w.next()
+                if matches(v, "ethernet"):
+                    linklayer = LINKLAYER_ETHERNET
+                elif matches(v, "atm") or matches(v, "adsl"):
+                    linklayer = LINKLAYER_ATM
+                else:
+                    w.fail(f'tbf: illegal value for "linklayer": "{v}"')
+            elif a == "help":
+                w.fail(TBF_USAGE, end="")
             else:
-                return illegal("linklayer", v)
-        elif a == "help":
-            ctx.eprint(TBF_USAGE, end="")
-            return None
-        else:
-            ctx.eprint(f'tbf: unknown parameter "{a}"')
-            ctx.eprint(TBF_USAGE, end="")
-            return None
-        i += 1
+                ctx.eprint(f'tbf: unknown parameter "{a}"')
+                w.fail(TBF_USAGE, end="")
+    except _Refused:
+        return None
     bad = False
     if rate64 == 0:
         ctx.eprint('tbf: the "rate" parameter is mandatory.')
@@ -1063,127 +978,67 @@ def parse_netem(t, args: list) -> dict | None:
     o: dict = {"limit": 1000, "latency": 0, "jitter": 0, "loss": 0, "gap": 0, "duplicate": 0}
     cor = [0, 0, 0]
     dist = False
-    i = 0
-    n = len(args)
-
-    def nxt():
-        nonlocal i
-        i += 1
-        return _need(t, args, i)
-
-    def next_is_number() -> bool:
-        return i + 1 < n and args[i + 1][:1].isdigit()
-
-    def illegal(what: str):
-        ctx.eprint(f'Illegal "{what}"')
-        return None
+    w = _Args(t, args)
 
     def ticks(v: str):
         x = get_time(v)
         return None if x is None else time2tick(x)
 
-    while i < n:
-        a = args[i]
-        if matches(a, "limit"):
-            x = get_u32(nxt(), 0)
-            if x is None:
-                return illegal("limit")
-            o["limit"] = x
-        elif matches(a, "latency") or matches(a, "delay"):
-            x = ticks(nxt())
-            if x is None:
-                return illegal("latency")
-            o["latency"] = x
-            if next_is_number():
-                x = ticks(nxt())
-                if x is None:
-                    return illegal("jitter")
-                o["jitter"] = x
-                if next_is_number():
-                    x = _percent(nxt())
-                    if x is None:
-                        return illegal("latency")
-                    cor[0] = x
-        elif matches(a, "loss"):
-            v = nxt()
-            if v == "random" or v[:1].isdigit():
+    def num(parse, what: str):
+        return w.value(parse, f'Illegal "{what}"')
+
+    def more(parse, what: str, default=0):
+        """An optional numeric word after the value (a correlation, jitter, overhead)."""
+        return num(parse, what) if w.next_is_number() else default
+
+    try:
+        for a in w:
+            if matches(a, "limit"):
+                o["limit"] = num(lambda v: get_u32(v, 0), "limit")
+            elif matches(a, "latency") or matches(a, "delay"):
+                o["latency"] = num(ticks, "latency")
+                if w.next_is_number():
+                    o["jitter"] = num(ticks, "jitter")
+                    cor[0] = more(_percent, "latency")
+            elif matches(a, "loss"):
+                v = w.next()
+                if v != "random" and not v[:1].isdigit():
+                    w.fail(f'vnetlab: netem loss model "{v}" is not emulated')
                 if v == "random":
-                    v = nxt()
+                    v = w.next()
                 x = _percent(v)
                 if x is None:
-                    return illegal("loss percent")
+                    w.fail('Illegal "loss percent"')
                 o["loss"] = x
-                if next_is_number():
-                    x = _percent(nxt())
-                    if x is None:
-                        return illegal("loss correlation")
-                    cor[1] = x
-            else:
-                ctx.eprint(f'vnetlab: netem loss model "{v}" is not emulated')
-                return None
-        elif matches(a, "ecn"):
-            o["ecn"] = 1
-        elif matches(a, "reorder"):
-            x = _percent(nxt())
-            if x is None:
-                return illegal("reorder")
-            rc = 0
-            if next_is_number():
-                rc = _percent(nxt())
-                if rc is None:
-                    return illegal("reorder")
-            o["reorder"] = (x, rc)
-        elif matches(a, "corrupt"):
-            x = _percent(nxt())
-            if x is None:
-                return illegal("corrupt")
-            cc = 0
-            if next_is_number():
-                cc = _percent(nxt())
-                if cc is None:
-                    return illegal("corrupt")
-            o["corrupt"] = (x, cc)
-        elif matches(a, "gap"):
-            x = get_u32(nxt(), 0)
-            if x is None:
-                return illegal("gap")
-            o["gap"] = x
-        elif matches(a, "duplicate"):
-            x = _percent(nxt())
-            if x is None:
-                return illegal("duplicate")
-            o["duplicate"] = x
-            if next_is_number():
-                x = _percent(nxt())
-                if x is None:
-                    return illegal("duplicate")
-                cor[2] = x
-        elif matches(a, "distribution"):
-            v = nxt()
-            table = _load_dist(ctx, v)
-            if table is None:
-                return None
-            o["dist"] = table
-            dist = True
-        elif matches(a, "rate"):
-            x = get_rate64(nxt())
-            if x is None:
-                return illegal("rate")
-            ovh = 0
-            if next_is_number():
+                cor[1] = more(_percent, "loss correlation")
+            elif matches(a, "ecn"):
+                o["ecn"] = 1
+            elif matches(a, "reorder") or matches(a, "corrupt"):
+                what = "reorder" if matches(a, "reorder") else "corrupt"
+                x = num(_percent, what)
+                o[what] = (x, more(_percent, what))
+            elif matches(a, "gap"):
+                o["gap"] = num(lambda v: get_u32(v, 0), "gap")
+            elif matches(a, "duplicate"):
+                o["duplicate"] = num(_percent, "duplicate")
+                cor[2] = more(_percent, "duplicate")
+            elif matches(a, "distribution"):
+                table = _load_dist(ctx, w.next())
+                if table is None:
+                    raise _Refused
+                o["dist"] = table
+                dist = True
+            elif matches(a, "rate"):
                 from .ip.common import get_integer
-                ovh = get_integer(nxt(), 0)
-                if ovh is None:
-                    return illegal("rate")
-            o["rate"] = (x, ovh)
-        elif matches(a, "help"):
-            ctx.eprint(NETEM_USAGE, end="")
-            return None
-        else:
-            ctx.eprint(f'What is "{a}"?')
-            ctx.eprint(NETEM_USAGE, end="")
-            return None
-        i += 1
+                x = num(get_rate64, "rate")
+                o["rate"] = (x, more(lambda v: get_integer(v, 0), "rate"))
+            elif matches(a, "help"):
+                w.fail(NETEM_USAGE, end="")
+            else:
+                ctx.eprint(f'What is "{a}"?')
+                w.fail(NETEM_USAGE, end="")
+    except _Refused:
+        return None
     if dist and (not o["latency"] or not o["jitter"]):
         ctx.eprint("distribution specified but no latency and jitter values")
         ctx.eprint(NETEM_USAGE, end="")
@@ -1614,10 +1469,10 @@ def class_list(t, args: list) -> int:
     p.json = False                    # tc 6.1 prints classes as text even with -j
     for q in T.qdiscs(dev):
         if isinstance(q, T.Htb):
-            for cid in sorted(q.classes):
-                if filter_classid is not None and cid != filter_classid:
+            for cl in q.walk():
+                if filter_classid is not None and cl.classid != filter_classid:
                     continue
-                _print_htb_class(t, p, q.classes[cid])
+                _print_htb_class(t, p, cl)
         elif isinstance(q, T.Tbf) and q.child is not None:
             cid = T.tc_h(q.handle, 1)
             if filter_classid is not None and cid != filter_classid:
@@ -1636,6 +1491,8 @@ def _print_htb_class(t, p: Printer, cl) -> None:
     if t.opts.details:
         out.append("quantum %d " % d["quantum"])
     out.append("rate %s " % sprint_rate(d["rate"], iec))
+    if d.get("overhead"):
+        out.append("overhead %d " % d["overhead"])
     out.append("ceil %s " % sprint_rate(d["ceil"], iec))
     if t.opts.details:
         out.append("linklayer ethernet ")

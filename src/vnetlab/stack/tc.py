@@ -669,6 +669,7 @@ class Htb(Qdisc):
     def __init__(self, tcdev, handle, parent):
         super().__init__(tcdev, handle, parent)
         self.classes: dict[int, HtbClass] = {}
+        self.clhash: list[list[int]] = [[], [], [], []]   # Qdisc_class_hash: dump order
         self.direct: list = []
         self.direct_pkts = 0
         self.chains = {0: []}
@@ -803,6 +804,8 @@ class Htb(Qdisc):
         cl = HtbClass(self, classid)
         cl.change(o)
         self.classes[classid] = cl
+        self.clhash[qdisc_class_hash(classid, len(self.clhash) - 1)].insert(0, classid)
+        qdisc_class_hash_grow(self.clhash, len(self.classes))
         return cl.warning
 
     def class_delete(self, classid: int) -> None:
@@ -814,6 +817,31 @@ class Htb(Qdisc):
             st.backlog -= length
             st.qlen -= 1
         del self.classes[classid]
+        self.clhash[qdisc_class_hash(classid, len(self.clhash) - 1)].remove(classid)
+
+    def walk(self):
+        """htb_walk(): the classes bucket by bucket of the class hash, newest first in each."""
+        return [self.classes[c] for bucket in self.clhash for c in bucket]
+
+
+def qdisc_class_hash(classid: int, mask: int) -> int:
+    """qdisc_class_hash(): the bucket of a class id."""
+    classid ^= classid >> 8
+    classid ^= classid >> 4
+    return classid & mask
+
+
+def qdisc_class_hash_grow(clhash: list, elems: int) -> None:
+    """qdisc_class_hash_grow(): past a load of 3/4 the table doubles; the old buckets are
+    walked in order and each class is pushed onto the head of its new bucket."""
+    size = len(clhash)
+    if elems * 4 <= size * 3:
+        return
+    new = [[] for _ in range(size * 2)]
+    for bucket in clhash:
+        for c in bucket:
+            new[qdisc_class_hash(c, size * 2 - 1)].insert(0, c)
+    clhash[:] = new
 
 
 class Noqueue(Qdisc):
