@@ -19,6 +19,12 @@ class Exit(Exception):
         self.code = code
 
 
+class Return(Exit):
+    """A command function's non-zero return, raised from deep in a helper (the C code's
+    ``return nodev(dev)`` / ``return -2`` up to main): the same exit status as Exit, but a
+    ``-batch`` counts it as a failed line and goes on (``-force``) instead of ending."""
+
+
 @dataclass
 class Ctx:
     lab: object

@@ -48,15 +48,14 @@ and ``ndo_fdb_dump() -> list[FdbMsg]`` (a VXLAN device will: ``attrs`` carries `
 
 from __future__ import annotations
 
-import shlex
-
 from ..devices.bridge import (BR_STATE_DISABLED, BR_STATE_FORWARDING, BR_STATE_LEARNING,
                               Bridge, port_of)
 from ..stack.errors import (EEXIST, EINVAL, ENETDOWN, ENODEV, ENOENT, EOPNOTSUPP, EPERM, ERANGE,
                             KernelError)
 from ..stack.netdev import (ARPHRD_ETHER, IFF_UP, dev_mc_add, dev_mc_del, dev_uc_add,
                             dev_uc_del)
-from . import Exit, command
+from . import Exit, Return, command
+from .batch import do_batch
 from .ip.addr import _IFF_ORDER
 from .ip.common import (AF_INET, AF_INET6, AF_UNSPEC, Opts, Printer, duparg, duparg2, get_addr,
                         get_u32, incomplete, invarg, ipv4_ntoa, ll_name_to_index, matches,
@@ -342,34 +341,7 @@ def do_cmd(ctx, o: BrOpts, argv: list[str]) -> int:
 
 def _batch(ctx, o: BrOpts) -> int:
     """lib/utils.c: do_batch() with br_batch_cmd()."""
-    if o.batch == "-":
-        text = ctx.stdin
-    else:
-        try:
-            # the command layer may read files; a file is bytes, not always UTF-8
-            with open(o.batch, encoding="utf-8", errors="surrogateescape") as f:
-                text = f.read()
-        except OSError as e:
-            ctx.fail(f'Cannot open file "{o.batch}" for reading: {e.strerror}', 1)
-    ret = 0
-    for lineno, line in enumerate(text.splitlines(), 1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        try:
-            args = shlex.split(line)
-        except ValueError:
-            args = line.split()
-        try:
-            code = do_cmd(ctx, o, args)
-        except Exit as e:
-            code = e.code
-        if code:
-            ctx.eprint(f"Command failed {o.batch}:{lineno}")
-            ret = 1
-            if not o.force:
-                break
-    return ret
+    return do_batch(ctx, o.batch, o.force, lambda args: do_cmd(ctx, o, args))
 
 
 # =============================================================================================
@@ -414,7 +386,8 @@ def brlink_show(ctx, o: BrOpts, argv: list[str]) -> int:
     if filter_dev is not None:
         filter_index = ll_name_to_index(ctx.ns, filter_dev)
         if not filter_index:
-            ctx.fail(f'Cannot find device "{filter_dev}"', 255)
+            ctx.eprint(f'Cannot find device "{filter_dev}"')
+            raise Return(255)
     p = Printer(ctx, o)
     for dev in rtnl_bridge_getlink(ctx.ns):
         if filter_index and filter_index != dev.ifindex:
@@ -966,7 +939,8 @@ def fdb_show(ctx, o: BrOpts, argv: list[str]) -> int:
     if filter_dev is not None:
         flt.index = ll_name_to_index(ns, filter_dev)
         if not flt.index:
-            ctx.fail(f'Cannot find device "{filter_dev}"', 255)
+            ctx.eprint(f'Cannot find device "{filter_dev}"')
+            raise Return(255)
     try:
         msgs = rtnl_fdb_dump(ns, flt.master, flt.index)
     except KernelError as e:
@@ -1208,7 +1182,8 @@ def fdb_modify(ctx, o: BrOpts, cmd: str, nlflags: set, argv: list[str]) -> int:
              "via": via or None, "nhid": nhid or None}
     ifindex = ll_name_to_index(ns, d)
     if not ifindex:
-        ctx.fail(f'Cannot find device "{d}"', 255)
+        ctx.eprint(f'Cannot find device "{d}"')
+        raise Return(255)
     try:
         if cmd == "new":
             rtnl_fdb_add(ns, ifindex, mac, ndm_state, ndm_flags, nlflags,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .. import Exit, command
+from ..batch import do_batch
 from .common import Opts, matches, settle
 
 # (object, module attribute) in iproute2's cmds[] order: the first prefix match wins
@@ -159,35 +160,5 @@ def do_cmd(ctx, o: Opts, argv: list[str]) -> int:
 
 
 def _batch(ctx, o: Opts) -> int:
-    """-batch FILE: one command per line; stops at the first failure unless -force."""
-    import shlex
-    if o.batch == "-":
-        text = ctx.stdin
-    else:
-        try:
-            # the command layer may read files; a file is bytes, not always UTF-8
-            with open(o.batch, encoding="utf-8", errors="surrogateescape") as f:
-                text = f.read()
-        except OSError as e:
-            ctx.fail(f'Cannot open file "{o.batch}" for reading: {e.strerror}', 255)
-    ret = 0
-    for lineno, line in enumerate(text.splitlines(), 1):
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        try:
-            args = shlex.split(line)
-        except ValueError:
-            ctx.eprint(f"Command failed {o.batch}:{lineno}")
-            ret = 1
-            continue
-        try:
-            code = do_cmd(ctx, o, args)
-        except Exit as e:
-            code = e.code
-        if code:
-            ctx.eprint(f"Command failed {o.batch}:{lineno}")
-            ret = 1
-            if not o.force:
-                break
-    return ret
+    """-batch FILE (ip.c batch() over lib/utils.c do_batch())."""
+    return do_batch(ctx, o.batch, o.force, lambda args: do_cmd(ctx, o, args))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from .. import Exit
+from .. import Exit, Return
 
 
 def matches(arg: str, word: str) -> bool:
@@ -238,8 +238,10 @@ def rtnl_error(ctx, err, code: int = 2) -> None:
     msg = getattr(err, "extack", None)
     if msg:
         # print_ext_ack_msg() adds the final '.' when the kernel's message lacks one
-        ctx.fail(f"Error: {msg}" + ("" if msg.endswith(".") else "."), code)
-    ctx.fail(f"RTNETLINK answers: {strerror(err.errno)}", code)
+        ctx.eprint(f"Error: {msg}" + ("" if msg.endswith(".") else "."))
+    else:
+        ctx.eprint(f"RTNETLINK answers: {strerror(err.errno)}")
+    raise Return(code)
 
 
 _STRERROR = {

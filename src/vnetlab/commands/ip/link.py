@@ -14,7 +14,7 @@ Listing (``ip link show``) is ``addr.Lister`` with do_link set, as ipaddr_list_l
 
 from __future__ import annotations
 
-from .. import Exit
+from .. import Exit, Return
 from ...stack.errors import EEXIST, EINVAL, ENODEV, ENOTCONN, EOPNOTSUPP, ESRCH, KernelError
 from ...stack.kernel import LINK_KINDS, LinkRequest
 from .addr import Lister
@@ -430,7 +430,7 @@ def iplink_parse(ctx, argv: list[str], r: LinkArgs) -> tuple[int, str | None]:
             ctx.fail('Not enough information: "dev" argument is required.', 255)
         r.ifi_index = ll_name_to_index(ns, dev)
         if not r.ifi_index:
-            raise Exit(nodev(ctx, dev))
+            raise Return(nodev(ctx, dev))
         if name is dev or name == dev:
             name = None
     else:
@@ -439,7 +439,7 @@ def iplink_parse(ctx, argv: list[str], r: LinkArgs) -> tuple[int, str | None]:
         if link is not None:
             idx = ll_name_to_index(ns, link)
             if not idx:
-                raise Exit(nodev(ctx, link))
+                raise Return(nodev(ctx, link))
             r.link = idx
         r.ifi_index = index
     if name is not None:
