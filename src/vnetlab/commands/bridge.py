@@ -56,7 +56,7 @@ from ..stack.netdev import (ARPHRD_ETHER, IFF_UP, dev_mc_add, dev_mc_del, dev_uc
                             dev_uc_del)
 from . import Exit, Return, command
 from .batch import do_batch
-from .ip.addr import _IFF_ORDER
+from .ip.addr import print_link_flags
 from .ip.common import (AF_INET, AF_INET6, AF_UNSPEC, Opts, Printer, duparg, duparg2, get_addr,
                         get_u32, incomplete, invarg, ipv4_ntoa, ll_name_to_index, matches,
                         rtnl_error, settle, strerror, strtol)
@@ -117,7 +117,6 @@ NUD_REACHABLE, NUD_STALE, NUD_NOARP, NUD_PERMANENT = 0x02, 0x04, 0x40, 0x80
 # netlink request flags (as names)
 F_CREATE, F_EXCL, F_REPLACE, F_APPEND, F_BULK = "create", "excl", "replace", "append", "bulk"
 
-IFF_RUNNING = 0x40
 USER_HZ = 100
 NSEC_PER_CS = 10_000_000
 IPV6_MIN_MTU = 1280
@@ -409,29 +408,6 @@ def _ll_index_to_flags(ns, idx: int) -> int:
         return 0
     dev = ns.by_index.get(idx)
     return dev.get_flags() if dev is not None else -1
-
-
-def print_link_flags(p: Printer, flags: int, mdown: bool) -> None:
-    """link.c: print_link_flags()."""
-    if p.json:
-        p.open_array("flags")
-    else:
-        p.text("<")
-    if flags & IFF_UP and not flags & IFF_RUNNING:
-        p.any(None, "%s," if flags else "%s", "NO-CARRIER")
-    flags &= ~IFF_RUNNING
-    for name, bit in _IFF_ORDER:
-        if flags & bit:
-            flags &= ~bit
-            p.any(None, "%s," if flags else "%s", name)
-    if flags:
-        p.any(None, "%s", f"{flags:x}")
-    if mdown:
-        p.any(None, ",%s", "M-DOWN")
-    if p.json:
-        p.close()
-    else:
-        p.text("> ")
 
 
 def print_name_and_link(o: BrOpts, p: Printer, ns, name: str, iflink: int | None) -> bool:

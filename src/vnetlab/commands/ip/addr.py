@@ -35,6 +35,32 @@ _IFF_ORDER = (("LOOPBACK", 0x8), ("BROADCAST", 0x2), ("POINTOPOINT", 0x10),
               ("ECHO", 0x40000))
 IFF_RUNNING = 0x40
 
+
+def print_link_flags(p, flags: int, mdown: bool) -> None:
+    """print_link_flags() (ip/ipaddress.c; bridge/link.c has the same): <FLAG,...> in the
+    kernel's bit order, NO-CARRIER for an up device without carrier, M-DOWN for a lower
+    device that is down."""
+    if p.json:
+        p.open_array("flags")
+    else:
+        p.text("<")
+    if flags & IFF_UP and not flags & IFF_RUNNING:
+        p.any(None, "%s," if flags else "%s", "NO-CARRIER")
+    flags &= ~IFF_RUNNING
+    for name, bit in _IFF_ORDER:
+        if flags & bit:
+            flags &= ~bit
+            p.any(None, "%s," if flags else "%s", name)
+    if flags:
+        p.any(None, "%s", f"{flags:x}")
+    if mdown:
+        p.any(None, ",%s", "M-DOWN")
+    if p.json:
+        p.close()
+    else:
+        p.text("> ")
+
+
 OPER_STATES = ("UNKNOWN", "NOTPRESENT", "DOWN", "LOWERLAYERDOWN", "TESTING", "DORMANT", "UP")
 LINK_MODES = ("DEFAULT", "DORMANT")
 
@@ -280,28 +306,8 @@ class Lister:
         self.numeric = opts.numeric
         self.filter = Filter(opts.oneline)
 
-    # -- print_link_flags() --------------------------------------------------------------------
     def print_link_flags(self, flags: int, mdown: bool) -> None:
-        p = self.p
-        if self.json:
-            p.open_array("flags")
-        else:
-            p.text("<")
-        if flags & IFF_UP and not flags & IFF_RUNNING:
-            p.any(None, "%s," if flags else "%s", "NO-CARRIER")
-        flags &= ~IFF_RUNNING
-        for name, bit in _IFF_ORDER:
-            if flags & bit:
-                flags &= ~bit
-                p.any(None, "%s," if flags else "%s", name)
-        if flags:
-            p.any(None, "%x", f"{flags:x}")
-        if mdown:
-            p.any(None, ",%s", "M-DOWN")
-        if self.json:
-            p.close()
-        else:
-            p.text("> ")
+        print_link_flags(self.p, flags, mdown)
 
     # -- print_operstate() ---------------------------------------------------------------------
     def print_operstate(self, state: int) -> None:
