@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..sim import Engine
-from .errors import EEXIST, EINVAL, ELOOP, ENFILE, ENODEV, ENOENT, EOPNOTSUPP, KernelError
+from .errors import EEXIST, EINVAL, ENFILE, ENODEV, ENOENT, EOPNOTSUPP, KernelError
 from .netdev import (IFF_UP, NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_CHANGENAME,
                      NETDEV_DOWN, NETDEV_GOING_DOWN, NETDEV_REGISTER, NETDEV_UNREGISTER, NETDEV_UP,
                      Linkwatch, NetDevice, dev_set_rx_mode, netif_receive, rfc2863_policy)
@@ -411,9 +411,7 @@ class Kernel:
         if cur is not None:
             cur.ndo_del_slave(dev)
         if master is not None:
-            if master is dev:
-                raise KernelError(ELOOP)
-            master.ndo_add_slave(dev)
+            master.ndo_add_slave(dev)        # a bridge refuses itself as any bridge (ELOOP)
 
     # -- RTM_NEWLINK ------------------------------------------------------------------------
     def newlink(self, ns: Namespace, req: LinkRequest) -> NetDevice:
