@@ -65,8 +65,8 @@ TABLES = {"main": RT_TABLE_MAIN, "local": RT_TABLE_LOCAL, "default": 253}
 class Lab:
     """One emulated machine (a kernel) with its engine; namespaces are looked up by name."""
 
-    def __init__(self, seed: int = 0, trace=None, engine: Engine | None = None):
-        self.kernel = Kernel(engine=engine, seed=seed, trace=trace)
+    def __init__(self, seed: int = 0, trace=None, engine: Engine | None = None, cpus: int = 1):
+        self.kernel = Kernel(engine=engine, seed=seed, trace=trace, cpus=cpus)
         self.engine = self.kernel.engine
 
     # -- namespaces ------------------------------------------------------------------------

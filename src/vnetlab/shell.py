@@ -36,6 +36,7 @@ import tempfile
 import time
 
 from .api import Lab
+from .hostinfo import possible_cpus
 from .commands import COMMANDS, Ctx, Exit, load_all
 from .commands import procsys
 
@@ -472,7 +473,7 @@ def isolation_prefix() -> list[str]:
 
 def run_script(script: str, args: list[str], seed: int = 0, realtime: bool = True,
                attach: list | None = None) -> int:
-    lab = Lab(seed=seed)
+    lab = Lab(seed=seed, cpus=possible_cpus())
     work = tempfile.mkdtemp(prefix="vnetlab-sh-")
     try:
         bindir = os.path.join(work, "bin")

@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 from ..stack.errors import EINVAL, KernelError
-from ..stack.kernel import LinkKind, LinkRequest, apply_common, register_kind
+from ..stack.kernel import LinkKind, LinkRequest, apply_common, check_queues, register_kind
 from ..stack.netdev import BROADCAST_MAC, IFF_UP, NetDevice
 from ..stack.skb import PACKET_BROADCAST, PACKET_HOST, PACKET_MULTICAST, PACKET_OTHERHOST
 
@@ -28,6 +28,8 @@ class Veth(NetDevice):
         super().__init__(kernel, name)
         self.peer: Veth | None = None
         self.no_queue = True
+        # veth_get_num_queues(): one tx and one rx queue per possible CPU (at most 4096)
+        self.num_tx_queues = self.num_rx_queues = min(max(1, kernel.num_possible_cpus), 4096)
         # carrier starts on (alloc_netdev); veth_newlink() turns it off once registered
 
     def ndo_open(self) -> None:
@@ -120,6 +122,7 @@ class VethKind(LinkKind):
 
     def newlink(self, kernel, ns, req: LinkRequest) -> Veth:
         preq = req.peer or LinkRequest()
+        check_queues(preq)
         pns = preq.net_ns or ns
         pname = preq.name or "veth%d"
         if "%" not in pname and pname in pns.by_name:

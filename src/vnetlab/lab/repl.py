@@ -14,6 +14,7 @@ from __future__ import annotations
 import shlex
 import sys
 
+from ..hostinfo import possible_cpus
 from .run import EmuRun, SetupError, run_line
 
 BUILTINS = ("ns", "time", "sleep", "help", "exit", "quit")
@@ -33,7 +34,7 @@ class Repl:
             first = next(iter(model.nodes))
             self.ns = self.lab.ns(first)
         else:
-            self.lab = Lab(seed=seed)
+            self.lab = Lab(seed=seed, cpus=possible_cpus())
             self.ns = self.lab.kernel.init_ns
         self.done = False
 

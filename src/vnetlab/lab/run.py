@@ -178,8 +178,9 @@ class EmuRun:
 
     def __init__(self, model: LabModel, seed: int = 0):
         from ..api import Lab
+        from ..hostinfo import possible_cpus
         self.model = model
-        self.lab = Lab(seed=seed)
+        self.lab = Lab(seed=seed, cpus=possible_cpus())
         self.switches: dict = {}
         self.plugged: list = []                 # (node, nic dev, switch name, hairpin)
 

@@ -101,6 +101,10 @@ class Namespace:
         self.ptype: dict = {}                     # ETH_P_* -> handler(skb) (ptype_base)
         from .ipv4 import IPv4
         self.ipv4 = IPv4(self)
+        self.ipv6 = None
+        if kernel.ipv6_enabled:
+            from .ipv6 import IPv6
+            self.ipv6 = IPv6(self)
         for init in PERNET_INIT:
             init(self)
 
@@ -166,14 +170,19 @@ class Namespace:
 
 
 class Kernel:
-    """One emulated machine. ``trace`` is the sink for per-hop records (or None)."""
+    """One emulated machine. ``trace`` is the sink for per-hop records (or None).
+    ``ipv6``: a kernel built with IPv6 (stack/ipv6.py); default ``Kernel.IPV6_DEFAULT``."""
+
+    IPV6_DEFAULT = False
 
     def __init__(self, engine: Engine | None = None, seed: int = 0, trace=None,
-                 hostname: str = "vnetlab"):
+                 hostname: str = "vnetlab", ipv6: bool | None = None, cpus: int = 1):
+        self.ipv6_enabled = self.IPV6_DEFAULT if ipv6 is None else ipv6
         self.engine = engine if engine is not None else Engine(seed)
         self.rng = self.engine.rng
         self.trace = trace
         self.hostname = hostname
+        self.num_possible_cpus = cpus        # veth's default queue count follows it
         self.rx_count = 0
         self.backlog: deque = deque()            # the per-CPU backlog (netif_rx)
         self.backlog_scheduled = False
@@ -246,6 +255,8 @@ class Kernel:
         ns = dev.ns
         if ns is not None and ns.ipv4 is not None:
             ns.ipv4.netdev_event(event, dev, **info)
+            if ns.ipv6 is not None:
+                ns.ipv6.netdev_event(event, dev, **info)
         for fn in list(self.notifiers):
             fn(event, dev, **info)
 
@@ -429,6 +440,7 @@ class Kernel:
         dest = req.net_ns or ns
         if req.name is not None and "%" not in req.name and req.name in dest.by_name:
             raise KernelError(EEXIST)
+        check_queues(req)
         ops.validate(req)
         dev = ops.newlink(self, dest, req)
         if req.master is not None:
@@ -442,8 +454,20 @@ class Kernel:
         return dev
 
 
+def check_queues(req: LinkRequest) -> None:
+    """rtnl_create_link(): IFLA_NUM_TX_QUEUES / IFLA_NUM_RX_QUEUES must be 1..4096."""
+    if req.numtxqueues is not None and not 1 <= req.numtxqueues <= 4096:
+        raise KernelError(EINVAL, "Invalid number of transmit queues")
+    if req.numrxqueues is not None and not 1 <= req.numrxqueues <= 4096:
+        raise KernelError(EINVAL, "Invalid number of receive queues")
+
+
 def apply_common(kernel: Kernel, dev: NetDevice, req: LinkRequest) -> None:
     """rtnl_create_link(): the generic attributes every kind accepts, before registration."""
+    if req.numtxqueues is not None:
+        dev.num_tx_queues = req.numtxqueues
+    if req.numrxqueues is not None:
+        dev.num_rx_queues = req.numrxqueues
     if req.mtu is not None:
         if dev.max_mtu > 0 and req.mtu > dev.max_mtu:
             raise KernelError(EINVAL, "MTU larger than device maximum.")
