@@ -11,6 +11,8 @@
 # for the VIP, which servers answered, and the bytes the director's eth0 received and sent. The
 # seed's "tenfold" argument is visible in the last column: with tun and dr the director sends
 # almost nothing (the replies bypass it), with nat every reply byte crosses it twice.
+# The measured throughput under load (N clients, a shaped director link or a packet budget):
+# vnetlab bench --only lvs (src/vnetlab/bench_lvs.py).
 #
 # Runs on the emulator:   vnetlab sh examples/lvs-modes.sh
 set -u

@@ -13,6 +13,12 @@
 # encapsulates the packet in IPIP itself (ip_vs_tunnel_xmit: the director's tunl0 counters stay
 # 0); each real server's tunl0 decapsulates it and the web server answers the client directly
 # from the VIP. The director only ever sees the client's half: its connections end in FIN_WAIT.
+# tcpdump on the client and on the director shows the two paths: request frames go client ->
+# lvs and leave the director IPIP-encapsulated to rs2/rs3; reply frames go from rs2/rs3
+# straight to the client, and none from port 80 ever crosses the director.
+#
+# The web servers are socat answering "HTTP/1.0 200 OK" and their name: the same program on
+# both backends (vnetlab-httpd exists only on the emulator).
 #
 # Runs on the emulator:                          vnetlab sh examples/lvs-tun.sh
 # or on a kernel with ipip and IPVS (root, throwaway, e.g. the reference VM):
@@ -57,9 +63,13 @@ echo "2" >/proc/sys/net/ipv4/conf/tunl0/arp_announce
 echo "1" >/proc/sys/net/ipv4/conf/all/arp_ignore
 echo "2" >/proc/sys/net/ipv4/conf/all/arp_announce
 '
-    ip netns exec $n vnetlab-httpd --text "$n" &
+    ip netns exec $n socat TCP-LISTEN:80,fork,reuseaddr SYSTEM:"echo HTTP/1.0 200 OK; echo; echo $n" &
 done
-sleep 2                                 # let both web servers listen
+# packet captures on the client's and the director's eth0 (jobs %3 and %4)
+cap=$(mktemp -d)
+ip netns exec client tcpdump -i eth0 -e -n -q -t -l 'tcp port 80' > $cap/client 2> /dev/null &
+ip netns exec lvs tcpdump -i eth0 -e -n -q -t -l 'tcp port 80 or ip proto 4' > $cap/lvs 2> /dev/null &
+sleep 2                                 # let both web servers listen, the captures start
 
 echo "== the client asks the VIP four times"
 for i in 1 2 3 4; do
@@ -77,6 +87,24 @@ echo "== tunl0 packet counters (director TX stays 0: IPVS encapsulates by itself
 for n in lvs rs2 rs3; do
     echo "$n: $(ip -n $n -s link show tunl0 | awk '/RX:/{getline; rx=$2} /TX:/{getline; tx=$2} END{print "rx", rx, "tx", tx}')"
 done
+echo "== the frames (tcpdump -e on eth0: MAC addresses named by their host, client port CPORT)"
+sleep 1
+kill %3 %4 2>/dev/null
+wait %3 %4 2>/dev/null
+names=""
+for n in client lvs rs2 rs3; do
+    names="$names s/$(ip -n $n -br link show ${DEV[$n]} | awk '{print $3}')/$n/g;"
+done
+frames() {   # frames FILE: one line per distinct path, as "src-host > dst-host: ip > ip"
+    sed -e "$names" -e 's/, IPv4, length [0-9]*//; s/: tcp [0-9]*$//' \
+        -e 's/200\.168\.10\.4\.[0-9]*/200.168.10.4.CPORT/' -e '/^$/d' "$1" | sort -u
+}
+echo "on the client's eth0:"
+frames $cap/client
+echo "on the director's eth0:"
+frames $cap/lvs
+echo "replies (from port 80) that crossed the director: $(grep -c '\.80 >' $cap/lvs)"
+rm -rf "$cap"
 kill %1 %2 2>/dev/null
 wait 2>/dev/null
 exit 0

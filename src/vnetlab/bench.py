@@ -13,6 +13,9 @@
 * tun_echo_*       a user-space ICMP echo loop on a TUN device, 84-byte packets: round trips per
                    CPU second on the emulated device, per wall second on the real /dev/net/tun
                    (see bench_tuntap.py).
+* lvs              the seed's LVS cluster in NAT / TUN / DR: director packets and bytes per
+                   transaction and cluster throughput with the director's link or CPU as the
+                   bottleneck, as a markdown table (see bench_lvs.py; ``--only lvs``).
 * flood_ratio_vs_kernel  CPU seconds of the emulator for `ping -f -c 50000 -q` between two netns
                    on a bridge, divided by the wall seconds the real kernel needs for the same
                    script (run in the linux backend's sandbox on this machine).
@@ -251,4 +254,7 @@ def main(only=None, quick: bool = False, out=print) -> int:
     if "tun_echo" in want:
         from .bench_tuntap import main as bench_tun
         bench_tun(quick=quick, out=out)
+    if "lvs" in want:
+        from .bench_lvs import main as bench_lvs
+        bench_lvs(quick=quick, out=out)
     return 0

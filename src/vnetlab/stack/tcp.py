@@ -54,6 +54,10 @@ Rules (kernel functions):
 * TCP-WIN-01 The advertised window is min(free space, rcv_ssthresh) rounded up to the scale
   unit, never shrinking the right edge already offered (``__tcp_select_window``,
   ``tcp_select_window``).
+* TCP-NAGLE-01 Nagle, Minshall's variant: a sub-MSS segment waits while an earlier sub-MSS
+  segment is unacknowledged, i.e. snd_una < snd_sml <= snd_nxt (``tcp_minshall_check``);
+  snd_sml starts at the ISN (``tcp_connect_init``, ``tcp_create_openreq_child``), so a new
+  connection never waits for a small segment it did not send.
 * TCP-CLOSE-01 close() with unread data sends RST (``tcp_close``); data arriving after close()
   is answered with RST (TCPAbortOnData); an orphaned FIN_WAIT2 lasts tcp_fin_timeout (60 s).
 * TCP-TW-01 TIME_WAIT lasts 60 s; it re-ACKs a retransmitted FIN; a new SYN kills it and goes
@@ -461,7 +465,7 @@ class TcpSocket:
         self._init_route(dev, route)
         self.iss = tbl.isn(self.laddr, ip, self.lport, port)
         self.ts_off = tbl.ts_off(self.laddr, ip)
-        self.snd_una = self.snd_nxt = self.snd_max = self.iss
+        self.snd_una = self.snd_nxt = self.snd_max = self.snd_sml = self.iss   # tcp_connect_init
         self.inet_id = ipv4.kernel.rng.getrandbits(16)
         self._init_rcv_wnd(self.advmss)
         self.state = SYN_SENT
@@ -736,7 +740,8 @@ class TcpSocket:
                         break
                     size = wnd_room
                 if size < mss and size == avail and flight > 0 and not self.nodelay and \
-                        not self.fin_queued and _after(self.snd_sml, self.snd_una):
+                        not self.fin_queued and _after(self.snd_sml, self.snd_una) and \
+                        not _after(self.snd_sml, self.snd_nxt):
                     break       # Nagle (Minshall): a small segment is already unacked
             payload = bytes(buf[off:off + size])
             flags = ACK
@@ -988,6 +993,7 @@ class TcpSocket:
         c.rcv_nxt = c.rcv_wup = (seq + 1) & 0xFFFFFFFF
         c.iss = tbl.isn(daddr, saddr, dport, sport)
         c.snd_una = c.snd_nxt = c.iss
+        c.snd_sml = (c.iss + 1) & 0xFFFFFFFF        # tcp_create_openreq_child
         c.snd_wnd = (seg[14] << 8) | seg[15]
         c.snd_wl1, c.snd_wl2 = seq, c.iss
         c.ts_ok = "ts" in o and bool(tbl.sysctl("tcp_timestamps"))
