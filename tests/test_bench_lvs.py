@@ -160,19 +160,26 @@ def test_bench_registration_prints_the_table(monkeypatch, matrix):
 
 
 # -- the reference kernel's counts ------------------------------------------------------------
-def _compare(vm: dict, batch_default: int) -> None:
+def _compare(vm: dict, batch_default: int, loaded: bool = False) -> None:
+    """The director's counts on the kernel against the emulator's. Exact, but for ACKs: on
+    the slow (TCG) guest reply segments sometimes wait in the client's queue together and get
+    one ACK (tcp_ack_snd_check), so the kernel may show fewer pure ACKs (66 bytes each way,
+    86 when the director re-sends one inside IPIP), never more packets. The quiet recording
+    saw at most 2 per batch; a live run on a loaded machine may coalesce up to every ACK but
+    the last of each reply."""
     assert vm, "no results"
     for (mode, resp), (batch, rxp, rxb, txp, txb, fails) in sorted(vm.items()):
         assert fails == 0, (mode, resp)
         k, n = B.count(mode, B.REQUEST, resp, batch=batch)
         assert n == batch
-        # exact, but for the odd ACK: on the slow (TCG) guest two reply segments sometimes
-        # wait in the client's queue together and get one ACK (tcp_ack_snd_check)
-        slack = 0 if resp <= 1448 else 2
-        assert abs(k.rx_packets - rxp) <= slack, (mode, resp, k, rxp)
-        assert abs(k.tx_packets - txp) <= slack, (mode, resp, k, txp)
-        assert abs(k.rx_bytes - rxb) <= slack * 66, (mode, resp, k, rxb)
-        assert abs(k.tx_bytes - txb) <= slack * 86, (mode, resp, k, txb)
+        segs = -(-resp // 1448)
+        most = 0 if segs == 1 else (batch * (segs - 1) if loaded else 2)
+        drx, dtx = k.rx_packets - rxp, k.tx_packets - txp
+        for d, what in ((drx, "rx"), (dtx, "tx")):
+            assert (0 if loaded else -most) <= d <= most, (mode, resp, what, k, rxp, txp)
+        assert k.rx_bytes - rxb == 66 * drx, (mode, resp, k, rxb)
+        assert min(66 * dtx, 86 * dtx) <= k.tx_bytes - txb <= max(66 * dtx, 86 * dtx), \
+            (mode, resp, k, txb)
 
 
 def test_golden_script_is_what_the_generator_writes():
@@ -201,7 +208,7 @@ def test_vm_live_director_counts(tmp_path):
     except vm.VMError as e:
         pytest.fail(f"VM: {e}")
     assert res.returncode == 0, res.stderr
-    _compare(GEN.parse(res.stdout), 10)
+    _compare(GEN.parse(res.stdout), 10, loaded=True)
 
 
 # -- TCP-NAGLE-01 (a fix the benchmark needed: stack/tcp.py) ----------------------------------
