@@ -16,6 +16,8 @@
 * lvs              the seed's LVS cluster in NAT / TUN / DR: director packets and bytes per
                    transaction and cluster throughput with the director's link or CPU as the
                    bottleneck, as a markdown table (see bench_lvs.py; ``--only lvs``).
+* bulk_*           a 1,000-host lab built on the real kernel by backends/bulk.py against the
+                   ``ip -batch`` floor measured in the same run (see bench_bulk.py).
 * flood_ratio_vs_kernel  CPU seconds of the emulator for `ping -f -c 50000 -q` between two netns
                    on a bridge, divided by the wall seconds the real kernel needs for the same
                    script (run in the linux backend's sandbox on this machine).
@@ -232,7 +234,7 @@ def bench_flood_kernel(n: int = 50_000) -> float | None:
 
 def main(only=None, quick: bool = False, out=print) -> int:
     want = set(only or ["l2_rx_per_s", "routed_fwd_per_s", "flood_ratio_vs_kernel", "build_10k",
-                        "tun_echo"])
+                        "tun_echo", "bulk_build"])
     if "l2_rx_per_s" in want:
         out(f"l2_rx_per_s: {bench_l2(2_000 if quick else 50_000):.0f}")
     if "routed_fwd_per_s" in want:
@@ -254,6 +256,9 @@ def main(only=None, quick: bool = False, out=print) -> int:
     if "tun_echo" in want:
         from .bench_tuntap import main as bench_tun
         bench_tun(quick=quick, out=out)
+    if "bulk_build" in want:
+        from .bench_bulk import main as bench_bulk
+        bench_bulk(quick=quick, out=out)
     if "lvs" in want:
         from .bench_lvs import main as bench_lvs
         bench_lvs(quick=quick, out=out)

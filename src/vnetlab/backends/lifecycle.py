@@ -295,10 +295,15 @@ def sandbox_argv(prefix: str) -> list[str]:
 def up(path: str, timeout: float = 300.0, out=sys.stdout) -> int:
     from ..lab.load import LabError, load
     from ..lab.run import compile_script
+    from .bulk import host_netns_handle
     try:
         model = load(path)
     except LabError as e:
         raise LifecycleError("\n".join(e.problems), 2) from None
+    from .linux import host_refusals
+    refused = host_refusals(model)          # a lab naming host interfaces: build nothing
+    if refused:
+        raise LifecycleError("\n".join(refused), 2)
     name = model.name or Path(path).stem
     d = lab_dir(name)
 
@@ -327,17 +332,22 @@ def up(path: str, timeout: float = 300.0, out=sys.stdout) -> int:
         outdir = d / "out"
         outdir.mkdir()
         build = d / "build.sh"
-        build.write_text(compile_script(model.model_copy(update={"checks": []})))
+        spec = d / "topology.json"             # nodes, switches, links: backends/bulk.py
+        build.write_text(compile_script(model.model_copy(update={"checks": []}),
+                                        bulk=str(spec)))
         env = {k: v for k, v in os.environ.items()
-               if k not in ("VNETLAB_SOCK", "VNETLAB_NS", "VNETLAB_SYSDIR")}
+               if k not in ("VNETLAB_SOCK", "VNETLAB_NS", "VNETLAB_SYSDIR",
+                            "VNETLAB_HOST_NETNS_FD")}
         env["VNETLAB_PREFIX"] = prefix
-        with open(d / "holder.log", "wb") as log:
+        with open(d / "holder.log", "wb") as log, host_netns_handle(model) as host:
             argv = sandbox_argv(prefix) + [str(build), str(outdir)]
+            env.update(host.get("extra_env", {}))
             # argv[0] names the holder in ps: vnetlab-lab:PREFIX
             proc = subprocess.Popen([f"{HOLDER_ARGV0}{prefix}"] + argv[1:],
                                     executable=shutil.which("unshare"),
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=log, env=env,
-                                    pass_fds=(lock,), start_new_session=True)
+                                    pass_fds=(lock, *host.get("pass_fds", ())),
+                                    start_new_session=True)
         st.update(holder_pid=proc.pid, holder_start=start_time(proc.pid))
         write_state(d, st)
         problem = _wait_ready(d, st, proc, timeout)

@@ -129,6 +129,8 @@ def _remember_lines(lab: Lab, doc) -> None:
         pos[("links", i)] = _position(doc, ("links", i))[1]
     for i in range(len(lab.checks)):
         pos[("checks", i)] = _position(doc, ("checks", i))[1]
+    for i in range(len(lab.attach)):
+        pos[("attach", i)] = _position(doc, ("attach", i))[1]
     lab._positions = pos
 
 

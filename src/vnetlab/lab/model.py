@@ -124,6 +124,33 @@ Link = Annotated[Union[Annotated[VethLink, Tag("veth")], Annotated[WireLink, Tag
                                custom_error_message="a link needs a 'veth' or a 'wire' key")]
 
 
+_ATTACH_MODES = {"macvlan": ("private", "vepa", "bridge", "passthru", "source"),
+                 "macvtap": ("private", "vepa", "bridge", "passthru", "source"),
+                 "ipvlan": ("l2", "l3", "l3s")}
+
+
+class AttachSpec(_Strict):
+    """A named host device explicitly given to the lab (linux backend): ``{host: eth1, node:
+    n1, type: macvlan, mode: bridge, name: mv0}`` makes ``ip link add link eth1 name mv0 netns
+    n1 type macvlan mode bridge`` - created directly inside the node, so the host's own device
+    list never changes."""
+
+    host: str = Field(pattern=IFNAME_RE, description="the host's interface (e.g. eth1)")
+    node: str = Field(pattern=NAME_RE, description="the node that gets the new device")
+    type: Literal["macvlan", "macvtap", "ipvlan"] = "macvlan"
+    mode: str | None = Field(default=None, description=(
+        "macvlan/macvtap: private, vepa, bridge, passthru, source; ipvlan: l2, l3, l3s "
+        "(default: the kernel's, vepa / l3)"))
+    name: str = Field(pattern=IFNAME_RE, description="the new device's name in the node")
+
+    @model_validator(mode="after")
+    def _mode(self):
+        if self.mode is not None and self.mode not in _ATTACH_MODES[self.type]:
+            raise ValueError(f"mode {self.mode!r} is not a {self.type} mode (one of "
+                             f"{', '.join(_ATTACH_MODES[self.type])})")
+        return self
+
+
 class PingSpec(_Strict):
     src: str = Field(alias="from", pattern=NAME_RE, description="the node that pings")
     to: str = Field(description="an IPv4 address, or a node name (its first global address)")
@@ -186,6 +213,9 @@ class Lab(_Strict):
     nodes: dict[Annotated[str, Field(pattern=NAME_RE)], Node] = Field(
         min_length=1, description="network namespaces, by name, set up in this order")
     links: list[Link] = Field(default_factory=list)
+    attach: list[AttachSpec] = Field(default_factory=list, description=(
+        "host devices this lab may use (linux backend only): each gets a macvlan, macvtap or "
+        "ipvlan created directly inside a node; the host's own interfaces are never touched"))
     checks: list[Check] = Field(default_factory=list)
     _filename: str = PrivateAttr("<lab>")
     _positions: dict = PrivateAttr(default_factory=dict)
@@ -214,6 +244,12 @@ class Lab(_Strict):
                 if link.switch in names:
                     errs.append((("links", i, "switch"),
                                  f"switch {link.switch!r} has the name of a node"))
+        for i, att in enumerate(self.attach):
+            if att.node not in names:
+                errs.append((("attach", i, "node"), f"unknown node {att.node!r} (nodes: "
+                                                    f"{', '.join(sorted(names))})"))
+            else:
+                known(Endpoint(f"{att.node}:{att.name}"), ("attach", i, "name"))
         for i, chk in enumerate(self.checks):
             kind = check_kind(chk)
             spec = getattr(chk, kind)

@@ -25,6 +25,7 @@ bad lab file or a setup line that failed.
 
 from __future__ import annotations
 
+import json
 import os
 import shlex
 import sys
@@ -289,12 +290,16 @@ def lab_run(lab, argv: list[str], node: str) -> tuple[int, str, str]:
 SWITCH_NS = "vnlsw-{}"
 
 
-def compile_script(model: LabModel, pcap_dir: str | None = None) -> str:
+def compile_script(model: LabModel, pcap_dir: str | None = None,
+                   bulk: str | None = None) -> str:
     """The lab as one bash script for the linux backend's sandbox. ``$1`` is a directory where
     each check writes ``N.rc``/``N.out``/``N.err`` (curl: ``N.K.*``); a failed setup line
     writes ``setup.err`` and exits 2. With ``pcap_dir``, Wireshark's ``dumpcap`` captures every
     interface of each node while the checks run, into ``pcap_dir/NODE.pcapng`` (one interface
-    description per device, as the emulator's files)."""
+    description per device, as the emulator's files). With ``bulk`` (the path of a
+    file written here: ``backends.bulk.lab_spec``), the nodes, switches and links - and each
+    node's leading plain address / link-up / route lines - are built by ``python -m
+    vnetlab.backends.bulk build`` instead of one ``ip`` per command."""
     q = shlex.quote
     L = ["set -u", 'OUT="$1"',
          'die() { printf "%s\\n" "$1" > "$OUT/setup.err"; cat "$OUT/last.err" >> '
@@ -304,6 +309,7 @@ def compile_script(model: LabModel, pcap_dir: str | None = None) -> str:
          "cleanup() { for n in $(ip netns list | cut -d' ' -f1); do "
          "ip netns pids \"$n\" 2>/dev/null | xargs -r kill 2>/dev/null; done; }",
          "trap cleanup EXIT"]
+    n_topo = len(L)
     for name in model.nodes:
         L.append(f"run ip netns add {q(name)} || die {q(f'ip netns add {name} failed')}")
     for sw in model.switches():
@@ -332,8 +338,24 @@ def compile_script(model: LabModel, pcap_dir: str | None = None) -> str:
             L.append(f"run ip -n {q(ns)} link set {port} master br0 up || die {here}")
             if link.hairpin:
                 L.append(f"run bridge -n {q(ns)} link set dev {port} hairpin on || die {here}")
+    lifted: dict[str, int] = {}
+    if bulk is not None:      # the topology from one process over rtnetlink (backends/bulk.py)
+        from ..backends.bulk import lab_spec
+        spec = lab_spec(model)
+        lifted = spec["lifted"]                  # leading plain setup lines it does too
+        Path(bulk).write_text(json.dumps(spec))
+        # at exit: the bulk teardown (servers killed in one pass over /proc, netns deleted)
+        L = [f"cleanup() {{ {q(sys.executable)} -m vnetlab.backends.bulk teardown --kill; }}"
+             if x.startswith("cleanup() ") else x for x in L]
+        L[n_topo:] = [f"{q(sys.executable)} -m vnetlab.backends.bulk build {q(bulk)} "
+                      '2> "$OUT/last.err" || { cat "$OUT/last.err" > "$OUT/setup.err"; exit 2; }',
+                      # the host's netns handle (labs with attach) is for the builder only
+                      'if [ -n "${VNETLAB_HOST_NETNS_FD:-}" ]; then '
+                      'eval "exec ${VNETLAB_HOST_NETNS_FD}<&-"; unset VNETLAB_HOST_NETNS_FD; fi']
     for name, node in model.nodes.items():
         for i, line in enumerate(node.setup):
+            if i < lifted.get(name, 0):
+                continue
             msg = q(f"{where(model, 'nodes', name, 'setup', i)}: nodes.{name}.setup[{i}]: "
                     f"{line!r} failed")
             L.append(f"run ip netns exec {q(name)} bash -c {q(line)} > /dev/null || die {msg}")
@@ -395,13 +417,16 @@ def run_linux(model: LabModel, timeout: float = 600, pcap_dir: str | None = None
                                        "(apt-get install tshark)")
         Path(pcap_dir).mkdir(parents=True, exist_ok=True)
         pcap_dir = str(Path(pcap_dir).resolve())
-    script = compile_script(model, pcap_dir)
-    with tempfile.TemporaryDirectory(prefix="vnetlab-lab-") as tmp:
+    from ..backends.bulk import host_netns_handle
+    with tempfile.TemporaryDirectory(prefix="vnetlab-lab-") as tmp, \
+            host_netns_handle(model) as host_env:
+        spec = Path(tmp) / "topology.json"           # built by backends/bulk.py in the sandbox
         sfile = Path(tmp) / "lab.sh"
-        sfile.write_text(script)
+        sfile.write_text(compile_script(model, pcap_dir, bulk=str(spec)))
         outdir = Path(tmp) / "out"
         outdir.mkdir()
-        proc = run_script(str(sfile), [str(outdir)], capture=True, timeout=timeout)
+        proc = run_script(str(sfile), [str(outdir)], capture=True, timeout=timeout,
+                          **host_env)
         serr = outdir / "setup.err"
         if serr.exists():
             return Outcome(setup_error=serr.read_text().rstrip())
@@ -585,6 +610,20 @@ def main(path: str, backend: str = "emu", trace: bool = False, pcap: str | None 
             bar.close()
             print("vnetlab run: --trace needs the emulator (--backend emu)", file=sys.stderr)
             return 2
+        from ..backends.linux import host_refusals
+        refused = host_refusals(model)       # host interfaces named by the lab: build nothing
+        if refused:
+            bar.close()
+            for p in refused:
+                print(p, file=sys.stderr)
+            return 2
+    elif model.attach:
+        bar.close()
+        print(f"{where(model, 'attach', 0)}: attach: host devices exist only on the real "
+              f"kernel: run this lab with --backend linux (the emulator has no host device "
+              f"{model.attach[0].host})", file=sys.stderr)
+        return 2
+    if backend == "linux":
         bar.phase("linux sandbox: building and checking")
         try:
             outcome = run_linux(model, pcap_dir=pcap)
