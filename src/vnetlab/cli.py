@@ -14,7 +14,7 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("bench", help="print the benchmark figures, one 'name: value' per line")
     b.add_argument("--only", action="append", default=None,
                    help="run only this figure (l2_rx_per_s, routed_fwd_per_s, "
-                        "flood_ratio_vs_kernel, build_10k, tun_echo, lvs)")
+                        "flood_ratio_vs_kernel, build_10k, tun_echo, bulk_build, lvs)")
     b.add_argument("--quick", action="store_true", help="smaller runs (for smoke tests)")
     sh = sub.add_parser("sh", help="run a bash script against the emulator (ip, sysctl, ping...)")
     sh.add_argument("script")
