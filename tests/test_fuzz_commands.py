@@ -386,6 +386,8 @@ SILENT_FAILURES = {
     # ping: no reply (the statistics are on stdout); -h prints its usage on stdout, exit 2
     ("ping", 1): lambda out, err, argv: "packets transmitted" in out,
     ("ping", 2): lambda out, err, argv: out.startswith("\nUsage\n"),
+    ("ping6", 1): lambda out, err, argv: "packets transmitted" in out,     # ping -6
+    ("ping6", 2): lambda out, err, argv: out.startswith("\nUsage\n"),
     # curl -s (without -S) reports no error, only its exit status; nc -z fails silently
     **{("curl", rc): lambda out, err, argv: _curl_silent(argv)
        for rc in (1, 3, 6, 7, 8, 18, 22, 23, 28, 52, 55, 56)},

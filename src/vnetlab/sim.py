@@ -11,6 +11,11 @@ Rules (the whole contract of this module):
 * A timer is cancelled with ``timer.cancel()``; cancelled timers are skipped lazily.
 * ``run_until_idle()`` runs until nothing is left; ``run_for(ns)`` runs every event due within the
   next ``ns`` nanoseconds and leaves ``now`` at exactly ``start + ns``.
+* Background timers (``call_at_background`` / ``call_later_background``: periodic kernel work
+  that never ends by itself, e.g. IPv6 router solicitations with unlimited retries) fire like any
+  timer in ``run_until`` / ``run_for``, but do not keep the engine busy: ``run_until_idle()``
+  stops, ``next_deadline()`` is None and ``idle`` is True when only background timers remain.
+  ``next_deadline_any()`` includes them (for real-time drivers).
 * Randomness (MAC addresses, netem loss) comes from ``engine.rng``, seeded, never from the OS.
 
 This module reads no wall clock and does no I/O; a real-time driver lives outside the core and
@@ -56,6 +61,7 @@ class Engine:
         self.rng = random.Random(seed)
         self._ready: deque = deque()
         self._timers: list = []
+        self._bg: list = []          # background timers (same entries, own heap)
         self._seq = 0
         self.events_run = 0
 
@@ -74,6 +80,18 @@ class Engine:
 
     def call_later(self, delay_ns: int, fn: Callable[..., Any], *args: Any) -> Timer:
         return self.call_at(self.now + max(0, int(delay_ns)), fn, *args)
+
+    def call_at_background(self, when: int, fn: Callable[..., Any], *args: Any) -> Timer:
+        """A timer that does not keep ``run_until_idle()`` running (see the module rules)."""
+        if when < self.now:
+            when = self.now
+        t = Timer(when, fn, args)
+        self._seq += 1
+        heapq.heappush(self._bg, (when, self._seq, t))
+        return t
+
+    def call_later_background(self, delay_ns: int, fn: Callable[..., Any], *args: Any) -> Timer:
+        return self.call_at_background(self.now + max(0, int(delay_ns)), fn, *args)
 
     # -- running ----------------------------------------------------------------------------
     def _drain_ready(self) -> None:
@@ -97,15 +115,28 @@ class Engine:
             heapq.heappop(timers)
         return timers[0][0] if timers else None
 
+    def next_deadline_any(self) -> int | None:
+        """Time of the next live timer, background ones included, or None."""
+        nxt = self.next_deadline()
+        bg = self._bg
+        while bg and bg[0][2].cancelled:
+            heapq.heappop(bg)
+        if bg and (nxt is None or bg[0][0] < nxt):
+            return bg[0][0]
+        return nxt
+
     def run_until(self, deadline: int) -> None:
         """Run every event due at or before ``deadline``; then ``now = max(now, deadline)``."""
         timers = self._timers
+        bg = self._bg
         self._drain_ready()
-        while timers:
-            when, _, t = timers[0]
-            if when > deadline:
+        while True:
+            if bg and bg[0][0] <= deadline and (not timers or bg[0] < timers[0]):
+                when, _, t = heapq.heappop(bg)
+            elif timers and timers[0][0] <= deadline:
+                when, _, t = heapq.heappop(timers)
+            else:
                 break
-            heapq.heappop(timers)
             if t.cancelled:
                 continue
             self.now = when
@@ -123,19 +154,25 @@ class Engine:
         """Run until no work and no timers remain (or until ``now + limit_ns`` if given)."""
         stop = None if limit_ns is None else self.now + limit_ns
         timers = self._timers
+        bg = self._bg
         self._drain_ready()
         while True:
             nxt = self.next_deadline()
             if nxt is None or (stop is not None and nxt > stop):
                 break
-            when, _, t = heapq.heappop(timers)
+            while bg and bg[0][2].cancelled:
+                heapq.heappop(bg)
+            if bg and bg[0] < timers[0]:
+                when, _, t = heapq.heappop(bg)
+            else:
+                when, _, t = heapq.heappop(timers)
             self.now = when
             t.cancelled = True
             t.fn(*t.args)
             self.events_run += 1
             self._drain_ready()
         if stop is not None and self.now < stop and self.next_deadline() is not None:
-            self.now = stop
+            self.run_until(stop)    # background timers due before the limit fire too
 
     @property
     def idle(self) -> bool:

@@ -37,6 +37,7 @@ class Reply:
     rtt_ns: int
     at_ns: int = 0
     dup: bool = False
+    ifname: str = ""     # IPv6: the device the reply came in on (for link-local %scope)
 
 
 @dataclass
@@ -47,6 +48,7 @@ class Error:
     code: int
     info: int = 0
     at_ns: int = 0
+    ifname: str = ""
 
 
 @dataclass
@@ -98,6 +100,9 @@ class Ping:
                  flood: bool = False, on_event=None, pmtudisc: str = "want"):
         self.ns = ns
         self.ipv4 = ns.ipv4
+        # IPv6 (ping -6): ``dst`` (and ``src``) are 16 bytes; ICMPv6 over ns.ipv6
+        self.v6 = isinstance(dst, (bytes, bytearray))
+        self.ipv6 = getattr(ns, "ipv6", None)
         self.engine = ns.kernel.engine
         self.dst = dst
         self.count = count          # 0 = no count
@@ -127,6 +132,19 @@ class Ping:
 
     # -- lifecycle ----------------------------------------------------------------------------
     def start(self) -> "Ping":
+        if self.v6:
+            self.sock = self.ipv6.raw_open(58, self._on_packet6, self.dev)
+            if not self.src:
+                r = self.ipv6.route_lookup(self.dst, self.dev)
+                odev = self.dev if self.dev is not None else (r.dev if r is not None else None)
+                if r is not None and r.type == 2 and self.dev is None:   # RTN_LOCAL
+                    odev = None
+                self.src = self.ipv6.select_saddr(self.dst, odev) or b""
+            self.start_ns = self.engine.now
+            if self.deadline is not None:
+                self.deadline_timer = self.engine.call_later(self.deadline, self._finish)
+            self._send()
+            return self
         self.sock = self.ipv4.raw_open(1, self._on_packet, self.dev)
         self.start_ns = self.engine.now
         if self.deadline is not None:
@@ -149,6 +167,9 @@ class Ping:
             return
         res = self.result
         seq = res.transmitted + 1
+        if self.v6:
+            self._send6(seq)
+            return
         rest = _ECHO_REST.pack(self.ident, seq & 0xFFFF) + self._payload()
         c = checksum(b"\x08\x00\x00\x00" + rest)
         body = b"\x08\x00" + c.to_bytes(2, "big") + rest
@@ -171,6 +192,79 @@ class Ping:
                 self.timer = self.engine.call_later(10 * MS, self._flood_tick)
             return
         self.timer = self.engine.call_later(self.interval, self._send)
+
+    def _send6(self, seq: int) -> None:
+        from ..wire.icmpv6 import echo
+        res = self.result
+        src = self.src or b"\x00" * 16
+        body = echo(src, self.dst, self.ident, seq & 0xFFFF, self._payload())
+        res.transmitted = seq
+        now = self.engine.now
+        self.sent_at[seq & 0xFFFF] = now
+        self.last_send = now
+        res.elapsed_ns = now - self.start_ns
+        try:
+            if not self.src:
+                from ..stack.errors import EADDRNOTAVAIL
+                raise KernelError(EADDRNOTAVAIL)
+            self.ipv6.ip6_send(self.dst, 58, body, saddr=self.src, oif=self.dev, hlim=self.ttl)
+        except KernelError as e:
+            res.send_errors.append((seq, e.errno))
+        if self.count and seq >= self.count and self.deadline is None:
+            self._schedule_exit()
+            return
+        if self.flood:
+            if self.timer is None or self.timer.cancelled:
+                self.timer = self.engine.call_later(10 * MS, self._flood_tick)
+            return
+        self.timer = self.engine.call_later(self.interval, self._send)
+
+    def _on_packet6(self, ip: bytes, skb) -> None:
+        """ICMPv6 echo replies and the errors that quote one of our requests."""
+        if self.done or len(ip) < 48:
+            return
+        icmp = ip[40:] if ip[6] == 58 else b""
+        if len(icmp) < 8:
+            return
+        src = ip[8:24]
+        t = icmp[0]
+        now = self.engine.now
+        res = self.result
+        ifname = skb.dev.name if skb is not None and skb.dev is not None else ""
+        if t == 129:
+            ident, seq = struct.unpack_from("!HH", icmp, 4)
+            if ident != self.ident or seq not in self.sent_at:
+                return
+            rtt = now - self.sent_at[seq]
+            dup = seq in res.seqs
+            res.seqs.add(seq)
+            r = Reply(seq, src, ip[7], len(icmp), rtt, now, dup, ifname)
+            res.replies.append(r)
+            res.events.append(r)
+            if dup:
+                res.duplicates += 1
+            else:
+                self._acknowledge(seq)
+                self.tmax = max(self.tmax, rtt)
+            if self.on_event is not None:
+                self.on_event(r)
+            if not dup:
+                self._after_answer()
+        elif t in (1, 2, 3, 4):
+            inner = icmp[8:]
+            if len(inner) < 48 or inner[6] != 58 or inner[40] != 128:
+                return
+            ident, seq = struct.unpack_from("!HH", inner, 44)
+            if ident != self.ident:
+                return
+            info = int.from_bytes(icmp[4:8], "big")
+            e = Error(seq, src, t, icmp[1], info, now, ifname)
+            res.errors.append(e)
+            res.events.append(e)
+            self._acknowledge(seq)
+            if self.on_event is not None:
+                self.on_event(e)
+            self._after_answer()
 
     def _flood_tick(self) -> None:
         """ping -f: no reply within 10 ms of the last request - send the next one anyway."""
@@ -268,6 +362,6 @@ class Ping:
         for tm in (self.timer, self.exit_timer, self.deadline_timer):
             if tm is not None:
                 tm.cancel()
-        self.ipv4.raw_close(self.sock)
+        (self.ipv6 if self.v6 else self.ipv4).raw_close(self.sock)
         if self.on_done is not None:
             self.on_done(self.result)

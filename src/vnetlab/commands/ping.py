@@ -104,10 +104,16 @@ def _num(ctx, opt: str, val: str, kind=float):
         ctx.fail(f"ping: invalid argument: '{val}'", 2)
 
 
+@command("ping6")
+def main6(ctx, argv: list[str]) -> int:
+    """``ping6`` is ``ping -6`` under another name (messages say ping6)."""
+    return main(ctx, argv, prog="ping6")
+
+
 @command("ping")
-def main(ctx, argv: list[str]) -> int:
+def main(ctx, argv: list[str], prog: str = "ping") -> int:
     o = {"c": 0, "i": None, "w": None, "W": 10.0, "s": 56, "t": None, "I": None, "q": False,
-         "f": False, "n": False, "b": False}
+         "f": False, "n": False, "b": False, "6": prog == "ping6", "4": False}
     args = []
     i = 0
     while i < len(argv):
@@ -147,6 +153,8 @@ def main(ctx, argv: list[str]) -> int:
         return 2
     host = args[-1]
     dst = _ip(host)
+    if (o["6"] or (dst is None and ":" in host)) and not o["4"]:
+        return _main6(ctx, o, host, prog)
     if dst is None:
         ctx.fail(f"ping: {host}: Temporary failure in name resolution", 2)
     ns = ctx.ns
@@ -206,6 +214,115 @@ def main(ctx, argv: list[str]) -> int:
         eng.run_until(nxt)
     res = p.result
     return _finish(ctx, host, res, o)
+
+
+V6_UNREACH = {0: "No route", 1: "Administratively prohibited",
+              2: "Beyond scope of source address", 3: "Address unreachable",
+              4: "Port unreachable"}
+
+
+def _err_text6(e) -> str:
+    """iputils ping6_common.c: print_icmp() texts."""
+    if e.type == 1:
+        return "Destination unreachable: " + V6_UNREACH.get(e.code, f"Unknown code {e.code}")
+    if e.type == 2:
+        return f"Packet too big: mtu={e.info}"
+    if e.type == 3:
+        return "Time exceeded: " + ("Hop limit" if e.code == 0 else
+                                    "Defragmentation failure" if e.code == 1 else
+                                    f"code {e.code}")
+    if e.type == 4:
+        what = {0: "Wrong header field ", 1: "Unknown header ", 2: "Unknown option "}.get(
+            e.code, f"code {e.code} ")
+        return f"Parameter problem: {what}at {e.info}"
+    return f"Bad ICMP type: {e.type}"
+
+
+def _main6(ctx, o, host: str, prog: str) -> int:
+    """ping -6 / ping6: ICMPv6 echo; ``ADDR%DEV`` scopes a link-local destination."""
+    from ..wire.ipv6 import aton, ntoa
+    ns = ctx.ns
+    ipv6 = getattr(ns, "ipv6", None)
+    name, _, scope = host.partition("%")
+    try:
+        dst = aton(name)
+    except ValueError:
+        ctx.fail(f"{prog}: {host}: Address family for hostname not supported"
+                 if _ip(host) is not None else
+                 f"{prog}: {host}: Name or service not known", 2)
+    if ipv6 is None:
+        ctx.fail(f"{prog}: socket: Address family not supported by protocol", 2)
+    dev = None
+    src = b""
+    if scope:
+        dev = ns.get(scope)
+        if dev is None:
+            ctx.fail(f"{prog}: {host}: Name or service not known", 2)
+    if o["I"] is not None:
+        try:
+            src = aton(o["I"])
+        except ValueError:
+            d = ns.get(o["I"])
+            if d is None:
+                ctx.fail(f"{prog}: SO_BINDTODEVICE {o['I']}: No such device", 2)
+            dev = d
+            ctx.eprint(f"{prog}: Warning: source address might be selected on device other "
+                       f"than: {o['I']}")
+    link_local = dst[0] == 0xFE and dst[1] & 0xC0 == 0x80
+    r = ipv6.route_lookup(dst, dev)
+    if r is None or r.type in (6, 7, 8):
+        from .ip.common import strerror
+        ctx.fail(f"{prog}: connect: {strerror(101)}", 2)
+    if not src:
+        odev = dev if dev is not None else r.dev
+        src = ipv6.select_saddr(dst, None if (r.type == 2 and dev is None) else odev) or b""
+        if not src:
+            ctx.fail(f"{prog}: connect: Cannot assign requested address", 2)
+    size = o["s"]
+    shown = ntoa(dst) + (f"%{scope}" if scope else "")
+    head = f"PING {host}({shown}) "
+    if o["I"] is not None:
+        head += f"from {ntoa(src) if dev is None else '::'} {o['I'] if dev is not None else ''}: "
+    ctx.print(f"{head}{size} data bytes")
+    interval = o["i"]
+    if interval is None:
+        interval = 0.0 if o["f"] else 1.0
+    quiet = o["q"]
+    out_lines = ctx.out
+
+    def addr_text(a: bytes, ifname: str) -> str:
+        t = ntoa(a)
+        if a[0] == 0xFE and a[1] & 0xC0 == 0x80 and ifname:
+            t += "%" + ifname
+        return t
+
+    def on_event(ev):
+        if quiet or o["f"]:
+            return
+        if hasattr(ev, "rtt_ns"):
+            dup = " (DUP!)" if ev.dup else ""
+            out_lines.append(f"{ev.size} bytes from {addr_text(ev.src, ev.ifname)}: "
+                             f"icmp_seq={ev.seq} ttl={ev.ttl} time={_ms(ev.rtt_ns)} ms{dup}\n")
+        else:
+            out_lines.append(f"From {addr_text(ev.src, ev.ifname)} icmp_seq={ev.seq} "
+                             f"{_err_text6(ev)}\n")
+
+    bound = dev if (dev is not None and (link_local or o["I"] is not None)) else dev
+    p = Ping(ns, dst, count=o["c"], interval_ns=int(interval * SEC), size=size, ttl=o["t"],
+             wait_ns=int(o["W"] * SEC), src=src, dev=bound, flood=o["f"],
+             deadline_ns=int(o["w"] * SEC) if o["w"] is not None else None, on_event=on_event)
+    p.start()
+    spawn = getattr(ctx, "spawn", None)
+    if spawn is not None:
+        spawn(ctx, lambda: p.done, lambda: _finish(ctx, host, p.result, o))
+        return 0
+    eng = ctx.lab.engine
+    while not p.done:
+        nxt = eng.next_deadline()
+        if nxt is None:
+            break
+        eng.run_until(nxt)
+    return _finish(ctx, host, p.result, o)
 
 
 def _opt(ctx, o, ch, val) -> None:

@@ -6,7 +6,10 @@ Keys modelled (per netns):
   net/ipv4/ip_forward, net/ipv4/{ip_default_ttl,icmp_*,ip_no_pmtu_disc,...}
   net/ipv4/conf/{all,default,DEV}/KEY            (kernel-spec §10.1 rules live in the stack)
   net/ipv4/neigh/{default,DEV}/KEY
-  net/ipv6/conf/{all,default,DEV}/disable_ipv6   (accepted and stored; IPv6 has its own issue)
+  net/ipv6/conf/{all,default,DEV}/KEY            (the stack's devconf, stack/ipv6.py, with the
+                                                  kernel's write handlers; a kernel without IPv6:
+                                                  only disable_ipv6, stored)
+  net/ipv6/neigh/DEV/KEY, net/ipv6/{icmp,route}/KEY, net/ipv6/KEY
 """
 
 from __future__ import annotations
@@ -83,8 +86,11 @@ def list_keys(ns) -> list[str]:
     for target in ["default"] + sorted(_devices(ns)):
         for k in sorted(NEIGH_KEYS):
             out.append(f"net/ipv4/neigh/{target}/{k}")
-    for target in ["all", "default"] + sorted(_devices(ns)):
-        out.append(f"net/ipv6/conf/{target}/disable_ipv6")
+    if getattr(ns, "ipv6", None) is not None:
+        out.extend(_v6_keys(ns))
+    else:
+        for target in ["all", "default"] + sorted(_devices(ns)):
+            out.append(f"net/ipv6/conf/{target}/disable_ipv6")
     ipvs = getattr(ns, "ipvs", None)      # net/ipv4/vs/*: once ip_vs is loaded (stack/ipvs.py)
     if ipvs is not None:
         out.extend(f"net/ipv4/vs/{k}" for k in ipvs.sysctl)
@@ -109,11 +115,90 @@ def read(ns, path: str) -> str:
                                                                  "sysctl", ()):
                 v = ns.ipvs.sysctl[p[3]]
                 return "\t".join(map(str, v)) if isinstance(v, tuple) else str(v)
+        if p[:2] == ["net", "ipv6"] and getattr(ns, "ipv6", None) is not None:
+            return _v6_read(ns, p, path)
         if p[:3] == ["net", "ipv6", "conf"] and len(p) == 5 and p[4] == "disable_ipv6":
             return str(_v6(ns).get(_v6_target(ns, p[3], path), 0))
-    except KernelError:
-        pass
+    except KernelError as e:
+        if e.errno == errno.EIO:
+            raise ProcError(errno.EIO, "Input/output error", path) from None
     _enoent(path)
+
+
+# -- IPv6 (ns.ipv6 present) ------------------------------------------------------------------
+
+def _v6_devs(ns) -> list[str]:
+    return sorted(d.name for d in ns.devices if d.ip6 is not None)
+
+
+def _v6_keys(ns) -> list[str]:
+    from ..stack.addrconf import DEVCONF_KEYS
+    out = []
+    for target in ["all", "default"] + _v6_devs(ns):
+        for k in DEVCONF_KEYS:
+            out.append(f"net/ipv6/conf/{target}/{k}")
+    neigh = (["default"] if ns is ns.kernel.init_ns else []) + _v6_devs(ns)
+    for target in neigh:
+        for k in sorted(NEIGH_KEYS):
+            if k in ("base_reachable_time", "retrans_time"):
+                continue            # IPv6 has only the _ms forms
+            out.append(f"net/ipv6/neigh/{target}/{k}")
+    for k in ns.ipv6.sysctl:
+        out.append("net/ipv6/" + k.replace(".", "/"))
+    return out
+
+
+def _v6_read(ns, p: list[str], path: str) -> str:
+    v6 = ns.ipv6
+    if len(p) == 5 and p[2] == "conf":
+        v = v6.conf_read(p[3], p[4])
+        if isinstance(v, bytes):
+            # addrconf_sysctl_stable_secret(): "%pI6", all eight groups, zero-padded
+            return ":".join(v[i:i + 2].hex() for i in range(0, 16, 2))
+        return str(v)
+    if len(p) == 5 and p[2] == "neigh" and p[4] in NEIGH_KEYS and \
+            p[4] not in ("base_reachable_time", "retrans_time"):
+        if p[3] == "default" and ns is not ns.kernel.init_ns:
+            _enoent(path)
+        return str(_neigh_read(ns, p[3], p[4], v6.nd))
+    key = ".".join(p[2:])
+    if key in v6.sysctl:
+        return str(v6.sysctl[key])
+    _enoent(path)
+
+
+def _v6_write(ns, p: list[str], text: str, path: str) -> None:
+    v6 = ns.ipv6
+    if len(p) == 5 and p[2] == "conf":
+        _v6_read(ns, p, path) if p[4] != "stable_secret" else None
+        if p[4] == "stable_secret":
+            if p[3] not in ("all", "default") and (ns.get(p[3]) is None or
+                                                   ns.get(p[3]).ip6 is None):
+                _enoent(path)
+            value = text.strip()
+        else:
+            value = parse_int(text)
+        try:
+            v6.conf_write(p[3], p[4], value)
+        except KernelError as e:
+            if e.errno == errno.ENOENT:
+                _enoent(path)
+            raise ProcError(e.errno, os_strerror(e.errno)) from None
+        return
+    if len(p) == 5 and p[2] == "neigh" and p[4] in NEIGH_KEYS:
+        _v6_read(ns, p, path)
+        _neigh_write(ns, p[3], p[4], parse_int(text), path, v6.nd)
+        return
+    key = ".".join(p[2:])
+    if key in v6.sysctl:
+        v6.sysctl[key] = parse_int(text)
+        return
+    _enoent(path)
+
+
+def os_strerror(e: int) -> str:
+    import os
+    return os.strerror(e)
 
 
 def write(ns, path: str, text: str) -> None:
@@ -150,6 +235,9 @@ def write(ns, path: str, text: str) -> None:
             else:
                 ns.ipvs.sysctl[p[3]] = parse_int(text)
             return
+    if p[:2] == ["net", "ipv6"] and getattr(ns, "ipv6", None) is not None:
+        _v6_write(ns, p, text, path)
+        return
     if p[:3] == ["net", "ipv6", "conf"] and len(p) == 5 and p[4] == "disable_ipv6":
         value = parse_int(text)
         target = _v6_target(ns, p[3], path)
@@ -174,26 +262,27 @@ def _v6_target(ns, target: str, path: str) -> str:
     _enoent(path)
 
 
-def _neigh_parms(ns, target: str, path: str | None = None):
-    tbl = ns.ipv4.arp
+def _neigh_parms(ns, target: str, path: str | None = None, tbl=None):
+    v6 = tbl is not None
+    tbl = tbl if tbl is not None else ns.ipv4.arp
     if target == "default":
         return tbl, None
     dev = ns.get(target)
-    if dev is None or dev.ip is None:
+    if dev is None or (dev.ip6 if v6 else dev.ip) is None:
         _enoent(path or target)
     return tbl, dev
 
 
-def _neigh_read(ns, target: str, key: str) -> int:
-    tbl, dev = _neigh_parms(ns, target)
+def _neigh_read(ns, target: str, key: str, tbl=None) -> int:
+    tbl, dev = _neigh_parms(ns, target, None, tbl)
     name, unit = NEIGH_KEYS[key]
     if name is None:  # unres_qlen: derived from unres_qlen_bytes
         return tbl.parm(dev, "unres_qlen_bytes") // SKB_TRUESIZE_ETH_FRAME
     return tbl.parm(dev, name) // unit
 
 
-def _neigh_write(ns, target: str, key: str, value: int, path: str) -> None:
-    tbl, dev = _neigh_parms(ns, target, path)
+def _neigh_write(ns, target: str, key: str, value: int, path: str, tbl=None) -> None:
+    tbl, dev = _neigh_parms(ns, target, path, tbl)
     name, unit = NEIGH_KEYS[key]
     if key.endswith("_ms") and value < 0:
         # proc_dointvec_ms_jiffies(): a negative time converts past INT_MAX jiffies

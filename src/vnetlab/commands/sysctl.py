@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 from . import command
 from .procsys import ProcError, list_keys, read, write
 
@@ -113,7 +115,10 @@ def main(ctx, argv: list[str]) -> int:
             path, name = _paths(a)
             try:
                 value = read(ns, path)
-            except ProcError:
+            except ProcError as e:
+                if e.errno == errno.EIO:       # e.g. an unset stable_secret: nothing printed
+                    rc = 1
+                    continue
                 if not o.ignore:
                     ctx.eprint(f"sysctl: cannot stat /proc/sys/{path}: No such file or directory")
                     rc = 1
@@ -171,11 +176,14 @@ def _set(ctx, o: _Opts, key: str, value: str) -> int:
         return 1
     try:
         read(ctx.ns, path)
-    except ProcError:
-        if o.ignore:
+    except ProcError as e:
+        if e.errno == errno.EIO:
+            pass                               # readable or not, the key exists
+        elif o.ignore:
             return 0
-        ctx.eprint(f"sysctl: cannot stat /proc/sys/{path}: No such file or directory")
-        return 1
+        else:
+            ctx.eprint(f"sysctl: cannot stat /proc/sys/{path}: No such file or directory")
+            return 1
     if not o.dry:
         try:
             write(ctx.ns, path, value + "\n")

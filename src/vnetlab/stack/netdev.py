@@ -182,6 +182,7 @@ class NetDevice:
         self.mc: list[bytes] = []        # multicast filter list
         self.ptype_all: list = []        # packet taps (tcpdump, pcap, trace)
         self.ip = None                   # the IPv4 in_device (set on register)
+        self.ip6 = None                  # the IPv6 inet6_dev (stack/addrconf.py Inet6Dev)
         self.group = 0
         self.alias = ""
         self.gso_max_size = 65536

@@ -198,8 +198,29 @@ def fill_ifinfo(dev, ns) -> LinkMsg:
         m.slave_data = fill(dev) if fill is not None else None
     # inet6_fill_link_af(): an inet6_dev exists while mtu >= IPV6_MIN_MTU (a device may have
     # missed its creation: ``inet6_dev`` False, e.g. ipip's tunl0, registered with MTU 0)
-    if dev.mtu >= IPV6_MIN_MTU and getattr(dev, "inet6_dev", True):
+    i6 = getattr(dev, "ip6", None)
+    if i6 is not None:
+        m.addrgenmode = i6.cnf["addr_gen_mode"]
+    elif dev.ns is not None and getattr(dev.ns, "ipv6", None) is not None:
+        pass                     # a kernel with IPv6 and no inet6_dev: no IFLA_INET6 at all
+    elif dev.mtu >= IPV6_MIN_MTU and getattr(dev, "inet6_dev", True):
         m.addrgenmode = 0
+    return m
+
+
+def fill_ifinfo6(dev, ns):
+    """inet6_fill_ifinfo() (RTM_GETLINK dump of family AF_INET6, what ``ip -6 addr`` reads):
+    only devices with an inet6_dev; name, address, mtu, IFLA_LINK when iflink != ifindex,
+    operstate. (iproute2 fetches the queue length it does not get with SIOCGIFTXQLEN.)"""
+    if dev.ip6 is None:
+        return None
+    m = fill_ifinfo(dev, ns)
+    m.qdisc = None
+    m.group = None
+    m.master = None
+    m.link_netnsid = None
+    iflink = dev.get_iflink()
+    m.link = iflink if iflink != dev.ifindex else None
     return m
 
 
@@ -229,22 +250,64 @@ def fill_ifaddr(ifa: IfAddr) -> AddrMsg:
     return AddrMsg(ifa)
 
 
+def fill_ifaddr6(ifa, now: int = 0) -> AddrMsg:
+    """inet6_fill_ifaddr(): IFA_ADDRESS only (no peer), IFA_FLAGS, IFA_CACHEINFO (the remaining
+    lifetimes of a non-permanent address)."""
+    a = AddrMsg.__new__(AddrMsg)
+    a.ifa = ifa
+    a.family = AF_INET6
+    a.prefixlen = ifa.prefix_len
+    a.flags = ifa.flags
+    a.scope = ifa.scope
+    a.index = ifa.dev.ifindex
+    a.address = ifa.addr
+    a.local = ifa.addr
+    a.broadcast = None
+    a.label = None
+    a.rt_priority = None
+    valid, pref = ifa.valid_lft, ifa.prefered_lft
+    if not ifa.flags & IFA_F_PERMANENT or pref != INFINITY_LIFE_TIME:
+        age = max(0, (now - ifa.tstamp) // 1_000_000_000)
+        if valid != INFINITY_LIFE_TIME:
+            valid = max(0, valid - age)
+        if pref != INFINITY_LIFE_TIME:
+            pref = max(0, pref - age)
+    a.valid = valid
+    a.preferred = pref
+    return a
+
+
 def dump_links(ns) -> list:
     """RTM_GETLINK dump: every device, in ifindex order (for_each_netdev_dump)."""
     return sorted(ns.devices, key=lambda d: d.ifindex)
 
 
 def dump_addrs(ns, family: int, ifindex: int = 0) -> list[AddrMsg]:
-    """RTM_GETADDR dump (IPv4 only: the emulator has no IPv6 addresses)."""
-    if family not in (AF_UNSPEC, AF_INET):
-        return []
+    """RTM_GETADDR dump: IPv4 addresses of every device, then IPv6 ones (rtnl_dump_all walks
+    the families in order)."""
     out = []
-    for dev in dump_links(ns):
-        if ifindex and dev.ifindex != ifindex:
-            continue
-        if dev.ip is not None:
-            out.extend(fill_ifaddr(a) for a in dev.ip.ifa_list)
+    links = dump_links(ns)
+    if family in (AF_UNSPEC, AF_INET):
+        for dev in links:
+            if ifindex and dev.ifindex != ifindex:
+                continue
+            if dev.ip is not None:
+                out.extend(fill_ifaddr(a) for a in dev.ip.ifa_list)
+    if family in (AF_UNSPEC, AF_INET6) and getattr(ns, "ipv6", None) is not None:
+        now = ns.kernel.engine.now
+        for dev in links:
+            if ifindex and dev.ifindex != ifindex:
+                continue
+            if dev.ip6 is not None:
+                out.extend(fill_ifaddr6(a, now) for a in dev.ip6.addr_list)
     return out
+
+
+def _addr_text(family: int, v) -> str:
+    if family == AF_INET6:
+        from ...wire.ipv6 import ntoa
+        return ntoa(v)
+    return ipv4_ntoa(v)
 
 
 # =============================================================================================
@@ -400,13 +463,15 @@ class Lister:
         mdown = self.print_name_and_link("%s: ", m.name, m)
         self.print_link_flags(m.flags, mdown)
         p.any("mtu", "mtu %u ", m.mtu)
-        p.any("qdisc", "qdisc %s ", m.qdisc)
+        if m.qdisc is not None:
+            p.any("qdisc", "qdisc %s ", m.qdisc)
         if m.master is not None:
             p.any("master", "master %s ", ll_index_to_name(self.ns, m.master))
         self.print_operstate(m.operstate)
         if self.do_link:
             self.print_linkmode(m.linkmode)
-        p.any("group", "group %s ", rtnl_group_n2a(m.group, self.numeric))
+        if m.group is not None:
+            p.any("group", "group %s ", rtnl_group_n2a(m.group, self.numeric))
         if self.filter.showqueue:
             self.print_queuelen(m.txqlen)
         if not self.filter.family or self.filter.family == AF_PACKET or self.details:
@@ -668,7 +733,7 @@ class Lister:
             label = a.label if a.label is not None else ll_index_to_name(self.ns, a.index)
             if not fnmatch.fnmatchcase(label, f.label):
                 return True
-        if f.pfx is not None and not _inet_addr_match(f.pfx, a.local):
+        if f.pfx is not None and not _inet_addr_match(f.pfx, a.local, a.family):
             return True
         return False
 
@@ -706,10 +771,10 @@ class Lister:
                 else:
                     p.text("%u: %s" % (a.index, dev))
             p.any("family", "    %s ", family_name(a.family))
-        p.any("local", "%s", ipv4_ntoa(a.local))
+        p.any("local", "%s", _addr_text(a.family, a.local))
         if a.address != a.local:
             p.text(" %s " % "peer")
-            p.any("address", "%s", ipv4_ntoa(a.address))
+            p.any("address", "%s", _addr_text(a.family, a.address))
         p.any("prefixlen", "/%d ", a.prefixlen)
         if a.rt_priority is not None:
             p.any("metric", "metric %u ", a.rt_priority)
@@ -777,7 +842,7 @@ class Lister:
                     import fnmatch
                     if not fnmatch.fnmatchcase(a.label or dev.name, f.label):
                         continue
-                if f.pfx is not None and not _inet_addr_match(f.pfx, a.local):
+                if f.pfx is not None and not _inet_addr_match(f.pfx, a.local, a.family):
                     continue
                 ok = True
                 break
@@ -844,8 +909,14 @@ class Lister:
                 no_link = True
             addrs = dump_addrs(self.ns, f.family)
             links = self.ipaddr_filter(links, addrs)
+        # a dump of family AF_INET6 answers with inet6_fill_ifinfo(); one device (dev DEV) is
+        # an RTM_GETLINK the generic handler answers in full
+        v6_links = f.family == AF_INET6 and not f.ifindex and \
+            getattr(self.ns, "ipv6", None) is not None
         for dev in links:
-            m = fill_ifinfo(dev, self.ns)
+            m = fill_ifinfo6(dev, self.ns) if v6_links else fill_ifinfo(dev, self.ns)
+            if m is None:
+                continue
             p.open_object(None)
             res = 0
             if self.brief or not no_link:
@@ -997,6 +1068,10 @@ class Lister:
             for a in victims:
                 ifa = a.ifa
                 dev = ifa.dev
+                if a.family == AF_INET6:
+                    if dev.ip6 is not None and ifa in dev.ip6.addr_list:
+                        dev.ns.ipv6.del_addr(ifa)
+                    continue
                 if dev.ip is None or ifa not in dev.ip.ifa_list:
                     continue                     # EADDRNOTAVAIL is ignored by flush_update()
                 dev.ns.ipv4.addr_del(dev, ifa)
@@ -1016,12 +1091,16 @@ def _known_kinds() -> set:
     return set(LINK_KINDS)
 
 
-def _inet_addr_match(pfx, local: int) -> bool:
+def _inet_addr_match(pfx, local, family: int = AF_INET) -> bool:
     """inet_addr_match_rta(): the address lies in the ``to`` prefix."""
-    if pfx.family not in (AF_UNSPEC, AF_INET):
+    if pfx.family != AF_UNSPEC and pfx.family != family:
         return False
     if pfx.bitlen <= 0:
         return True
+    if family == AF_INET6:
+        n = int.from_bytes(local, "big")
+        sh = 128 - pfx.bitlen
+        return (n >> sh) == (pfx.data >> sh)
     m = prefix_mask(pfx.bitlen)
     return (local & m) == (pfx.data & m)
 
@@ -1170,6 +1249,9 @@ def ipaddr_modify(ctx, opts, cmd: str, flags: set, argv: list[str]) -> int:
     if not scoped and cmd != "del":
         scope = 254 if lcl is not None and lcl.family == AF_INET and \
             (lcl.data >> 24) == 127 else 0
+    if family == AF_INET6 and lcl is not None and prefixlen == 0 and \
+            not lcl.flags & PREFIXLEN_SPECIFIED:
+        prefixlen = 128
     ifindex = ll_name_to_index(ctx.ns, d)
     if not ifindex:
         return nodev(ctx, d)
@@ -1222,8 +1304,8 @@ def inet_rtm_newaddr(ns, ifindex: int, req: dict, nlflags: set) -> None:
     """inet_rtm_newaddr() / rtm_to_ifaddr() / find_matching_ifa()."""
     from ...stack.errors import EAFNOSUPPORT, EINVAL
     if req["family"] == AF_INET6:
-        # no IPv6 in the emulator yet: it behaves like a kernel with disable_ipv6=1
-        raise KernelError(13, "ipv6: IPv6 is disabled on this device")          # EACCES
+        inet6_rtm_newaddr(ns, ifindex, req, nlflags)
+        return
     if req["family"] != AF_INET:
         raise KernelError(EAFNOSUPPORT)
     if req["local"] is None:
@@ -1269,6 +1351,9 @@ def inet_rtm_deladdr(ns, ifindex: int, req: dict) -> None:
     """inet_rtm_deladdr(): the first address matching local / label / address+prefixlen."""
     from ...stack.errors import ENODEV
     dev = ns.by_index.get(ifindex)
+    if req["family"] == AF_INET6:
+        inet6_rtm_deladdr(ns, ifindex, req)
+        return
     if dev is None or dev.ip is None:
         raise KernelError(ENODEV, "ipv4: Device not found")
     if req["family"] != AF_INET:
@@ -1284,6 +1369,78 @@ def inet_rtm_deladdr(ns, ifindex: int, req: dict) -> None:
         ns.ipv4.addr_del(dev, ifa)
         return
     raise KernelError(EADDRNOTAVAIL, "ipv4: Address not found")
+
+
+def _v6(v) -> bytes:
+    return v.to_bytes(16, "big") if isinstance(v, int) else v
+
+
+def inet6_rtm_newaddr(ns, ifindex: int, req: dict, nlflags: set) -> None:
+    """net/ipv6/addrconf.c: inet6_rtm_newaddr() / inet6_addr_add() / inet6_addr_modify()."""
+    from ...stack.errors import EACCES, EADDRNOTAVAIL as _EANA, EINVAL, ENODEV
+    ipv6 = getattr(ns, "ipv6", None)
+    if ipv6 is None:
+        # a kernel without IPv6 behaves like one with disable_ipv6=1
+        raise KernelError(EACCES, "ipv6: IPv6 is disabled on this device")
+    pfx = req["local"] if req["local"] is not None else req["address"]
+    if pfx is None:
+        raise KernelError(EINVAL)
+    addr = _v6(pfx)
+    dev = ns.by_index.get(ifindex)
+    if dev is None:
+        raise KernelError(ENODEV)
+    plen = req["prefixlen"]
+    flags = req["flags"]
+    if dev.ip6 is not None:
+        for ifa in dev.ip6.addr_list:
+            if ifa.addr == addr:
+                if "excl" in nlflags or "replace" not in nlflags:
+                    raise KernelError(EEXIST, "ipv6: address already assigned.")
+                if req["valid"] == 0 or req["preferred"] > req["valid"]:
+                    raise KernelError(EINVAL)
+                keep = ifa.flags & ~(0x20 | IFA_F_PERMANENT | 0x02 | 0x10 | 0x100 | 0x200)
+                new = flags & (0x02 | 0x10 | 0x100 | 0x200)
+                if req["valid"] == INFINITY_LIFE_TIME:
+                    new |= IFA_F_PERMANENT
+                ifa.flags = keep | new
+                ifa.valid_lft, ifa.prefered_lft = req["valid"], req["preferred"]
+                ifa.tstamp = ns.kernel.engine.now
+                return
+    if addr == b"\x00" * 15 + b"\x01" and not dev.flags & 0x8:
+        raise KernelError(_EANA, "ipv6: Cannot assign loopback address on this device.")
+    if addr[0] == 0xFF and not flags & 0x400:
+        raise KernelError(_EANA, 'ipv6: Cannot assign multicast address without '
+                          '"IFA_F_MCAUTOJOIN" flag.')
+    if flags & 0x100 and plen != 64:
+        raise KernelError(EINVAL, 'ipv6: address with "mngtmpaddr" flag must have a prefix '
+                          'length of 64.')
+    if dev.ip6 is not None and dev.ip6.cnf["disable_ipv6"]:
+        raise KernelError(EACCES, "ipv6: IPv6 is disabled on this device.")
+    try:
+        ipv6.addr_add(dev, addr, plen, flags, req["valid"], req["preferred"])
+    except KernelError as e:
+        if e.errno == EACCES:
+            raise KernelError(EACCES, "ipv6: IPv6 is disabled on this device.") from None
+        if e.errno == EEXIST:
+            raise KernelError(EEXIST, "ipv6: address already assigned.") from None
+        raise
+
+
+def inet6_rtm_deladdr(ns, ifindex: int, req: dict) -> None:
+    """inet6_rtm_deladdr() -> inet6_addr_del(): address and prefix length must match."""
+    from ...stack.errors import EINVAL, ENODEV
+    pfx = req["local"] if req["local"] is not None else req["address"]
+    if pfx is None:
+        raise KernelError(EINVAL)
+    dev = ns.by_index.get(ifindex)
+    if dev is None:
+        raise KernelError(ENODEV)
+    if getattr(ns, "ipv6", None) is None or dev.ip6 is None:
+        raise KernelError(ENODEV)
+    try:
+        ns.ipv6.addr_del(dev, _v6(pfx), req["prefixlen"])
+    except KernelError as e:
+        raise KernelError(e.errno, "ipv6: address not found.") from None
 
 
 # =============================================================================================

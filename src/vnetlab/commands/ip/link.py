@@ -822,6 +822,15 @@ def do_setlink(ctx, dev, r: LinkArgs, kind: str | None) -> None:
             raise KernelError(EOPNOTSUPP)
         LINK_KINDS[kind].changelink(dev, LinkRequest(kind=kind, data=dict(r.data)))
     validate_linkmsg(dev, r)
+    ipv6 = getattr(dev.ns, "ipv6", None)
+    if r.addrgenmode is not None and ipv6 is not None:
+        # inet6_validate_link_af(): the device needs an inet6_dev; stable_secret needs a secret
+        from ...stack.errors import EAFNOSUPPORT
+        if dev.ip6 is None:
+            raise KernelError(EAFNOSUPPORT)
+        if r.addrgenmode == 2 and dev.ip6.stable_secret is None and \
+                ipv6.default_secret is None:
+            raise KernelError(EINVAL)
     tgt = _target_ns(ctx, r, dev.ns)
     if tgt is not dev.ns:
         k.dev_change_net_namespace(dev, tgt, new_name=r.name)
@@ -855,6 +864,8 @@ def do_setlink(ctx, dev, r: LinkArgs, kind: str | None) -> None:
         dev.gro_max_size = r.gro_max_size
     if r.mode is not None:
         dev.link_mode = r.mode
+    if r.addrgenmode is not None and getattr(dev.ns, "ipv6", None) is not None:
+        dev.ns.ipv6.set_addr_gen_mode(dev, r.addrgenmode)   # IFLA_AF_SPEC: inet6_set_link_af()
     if r.protodown is not None:
         raise KernelError(EOPNOTSUPP, "Protodown not supported by device")
 

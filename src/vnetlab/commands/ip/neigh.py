@@ -154,7 +154,7 @@ def ipneigh_modify(ctx, opts, delete: bool, nlflags: int, argv: list[str]) -> in
         a.step()
     if not dev_ok or dst is None or dst.family == AF_UNSPEC:
         ctx.fail("Device and destination are required arguments.", 255)
-    if dst.family == AF_INET6:
+    if dst.family == AF_INET6 and getattr(ctx.ns, "ipv6", None) is None:
         ctx.fail("vnetlab: IPv6 neighbours are not provided by the emulator yet", 2)
     lladdr = None
     if lla is not None and lla != "null":
@@ -170,13 +170,69 @@ def ipneigh_modify(ctx, opts, delete: bool, nlflags: int, argv: list[str]) -> in
         if d is None:
             ctx.fail("RTNETLINK answers: No such device", 2)
     try:
-        if delete:
+        if dst.family == AF_INET6:
+            key = dst.data.to_bytes(16, "big")
+            if delete:
+                neigh6_delete(ctx.ns, key, d)
+            else:
+                neigh6_add(ctx.ns, key, d, lladdr, state, ndm_flags, nlflags, protocol)
+        elif delete:
             api.neigh_delete(ctx.ns, dst.data, d, bool(ndm_flags & NTF_PROXY))
         else:
             api.neigh_add(ctx.ns, dst.data, d, lladdr, state, ndm_flags, nlflags, protocol)
     except KernelError as e:
         rtnl_error(ctx, e, 2)
     return 0
+
+
+def neigh6_add(ns, dst: bytes, dev, lladdr, state: int, ndm_flags: int, nlflags: int,
+               protocol: int) -> None:
+    """RTM_NEWNEIGH on nd_tbl (neigh_add() + __neigh_update() with NEIGH_UPDATE_F_ADMIN)."""
+    from ...stack.errors import EEXIST, EINVAL, ENOENT
+    from ...stack.neigh import NEIGH_UPDATE_F_ADMIN, NEIGH_UPDATE_F_OVERRIDE, NTF_ROUTER
+    if dev is None:
+        raise KernelError(EINVAL, "Device not specified")
+    if lladdr is not None and len(lladdr) < dev.addr_len:
+        raise KernelError(EINVAL, "Invalid link address")
+    tbl = ns.ipv6.nd
+    n = tbl.lookup(dst, dev)
+    flags = NEIGH_UPDATE_F_ADMIN | NEIGH_UPDATE_F_OVERRIDE
+    if n is None:
+        if not nlflags & api.NLM_F_CREATE:
+            raise KernelError(ENOENT)
+        n = tbl.create(dst, dev)
+    else:
+        if nlflags & api.NLM_F_EXCL:
+            raise KernelError(EEXIST)
+        if not nlflags & api.NLM_F_REPLACE:
+            flags &= ~NEIGH_UPDATE_F_OVERRIDE
+    if protocol:
+        n.protocol = protocol
+    if state & NUD_VALID and lladdr is None and dev.addr_len and not n.state & NUD_VALID:
+        raise KernelError(EINVAL, "No link layer address given")
+    tbl.update(n, lladdr, state, flags)
+    if ndm_flags & NTF_ROUTER:
+        n.flags |= NTF_ROUTER
+
+
+def neigh6_delete(ns, dst: bytes, dev) -> None:
+    from ...stack.errors import EINVAL, ENOENT
+    from ...stack.neigh import NEIGH_UPDATE_F_ADMIN, NEIGH_UPDATE_F_OVERRIDE, NUD_FAILED
+    if dev is None:
+        raise KernelError(EINVAL)
+    tbl = ns.ipv6.nd
+    n = tbl.lookup(dst, dev)
+    if n is None:
+        raise KernelError(ENOENT)
+    tbl.update(n, None, NUD_FAILED, NEIGH_UPDATE_F_OVERRIDE | NEIGH_UPDATE_F_ADMIN)
+    tbl.remove(n)
+
+
+def _dst_text(dst) -> str:
+    if isinstance(dst, bytes):
+        from ...wire.ipv6 import ntoa
+        return ntoa(dst)
+    return ipv4_ntoa(dst)
 
 
 # =============================================================================================
@@ -220,6 +276,15 @@ class Filter:
 def _dump(ctx, f: Filter) -> list[NeighMsg]:
     """RTM_GETNEIGH dump: neigh_dump_table() (or pneigh_dump_table() with NTF_PROXY)."""
     ns = ctx.ns
+    if f.family == AF_INET6 or (f.family == AF_UNSPEC and getattr(ns, "ipv6", None) is not None):
+        v6 = _dump6(ctx, f)
+        if f.family == AF_INET6:
+            return v6
+        f.family = AF_INET
+        try:
+            return _dump(ctx, f) + v6
+        finally:
+            f.family = AF_UNSPEC
     if f.family not in (AF_UNSPEC, AF_INET):
         return []
     out = []
@@ -237,6 +302,19 @@ def _dump(ctx, f: Filter) -> list[NeighMsg]:
     return out
 
 
+def _dump6(ctx, f: Filter) -> list[NeighMsg]:
+    ns = ctx.ns
+    if getattr(ns, "ipv6", None) is None or f.ndm_flags & NTF_PROXY:
+        return []
+    now = ctx.lab.engine.now
+    out = []
+    for n in list(ns.ipv6.nd.entries.values()):
+        if f.index and n.dev.ifindex != f.index:
+            continue
+        out.append(neigh_fill_info(n, now))
+    return out
+
+
 def _filtered(f: Filter, m: NeighMsg) -> bool:
     """The filter half of print_neigh(): True when the message is to be shown/flushed."""
     if f.index and (m.dev is None or f.index != m.dev.ifindex):
@@ -244,8 +322,16 @@ def _filtered(f: Filter, m: NeighMsg) -> bool:
     if not (f.state & m.state) and not (m.flags & NTF_PROXY) and \
             not (m.flags & NTF_EXT_LEARNED) and (m.state or not (f.state & 0x100)):
         return False
-    if f.pfx.family and not inet_addr_match(m.dst, f.pfx.data, f.pfx.bitlen):
-        return False
+    if f.pfx.family:
+        if isinstance(m.dst, bytes) != (f.pfx.family == AF_INET6):
+            return False
+        if isinstance(m.dst, bytes):
+            bits = max(0, min(f.pfx.bitlen, 128))
+            if bits and int.from_bytes(m.dst, "big") >> (128 - bits) != \
+                    (f.pfx.data or 0) >> (128 - bits):
+                return False
+        elif not inet_addr_match(m.dst, f.pfx.data, f.pfx.bitlen):
+            return False
     if f.protocol and f.protocol != m.protocol:
         return False
     return True
@@ -264,7 +350,7 @@ def print_neigh(p: Printer, opts, f: Filter, m: NeighMsg) -> None:
     """ipneigh.c: print_neigh() for a message that passed the filter."""
     p.open_object(None)
     if opts.brief:
-        p.any("dst", "%-39s ", ipv4_ntoa(m.dst))
+        p.any("dst", "%-39s ", _dst_text(m.dst))
         if not f.index and m.dev is not None:
             p.any("dev", "%-16s ", m.dev.name)
         if m.lladdr is not None:
@@ -272,7 +358,7 @@ def print_neigh(p: Printer, opts, f: Filter, m: NeighMsg) -> None:
         p.text("\n")
         p.close()
         return
-    p.any("dst", "%s ", ipv4_ntoa(m.dst))
+    p.any("dst", "%s ", _dst_text(m.dst))
     if not f.index and m.dev is not None:
         p.text("dev ")
         p.any("dev", "%s ", m.dev.name)
@@ -407,7 +493,10 @@ def _flush(ctx, opts, f: Filter) -> int:
         rnd += 1
         for m in victims:
             try:
-                api.neigh_delete(ctx.ns, m.dst, m.dev, bool(m.flags & NTF_PROXY))
+                if isinstance(m.dst, bytes):
+                    neigh6_delete(ctx.ns, m.dst, m.dev)
+                else:
+                    api.neigh_delete(ctx.ns, m.dst, m.dev, bool(m.flags & NTF_PROXY))
             except KernelError:
                 pass
         if opts.stats:

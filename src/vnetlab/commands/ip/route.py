@@ -11,8 +11,9 @@ from __future__ import annotations
 from ... import api
 from .. import Exit
 from ...stack.errors import KernelError
-from ...stack.fib import (RT_TABLE_LOCAL, RT_TABLE_MAIN, RTN_ANYCAST, RTN_BROADCAST, RTN_LOCAL,
-                          RTN_MULTICAST, RTN_NAT, RTN_UNICAST, RTN_UNSPEC, RTNH_F_DEAD,
+from ...stack.fib import (RT_TABLE_LOCAL, RT_TABLE_MAIN, RTN_ANYCAST, RTN_BLACKHOLE,
+                          RTN_BROADCAST, RTN_LOCAL, RTN_MULTICAST, RTN_NAT, RTN_PROHIBIT,
+                          RTN_UNICAST, RTN_UNREACHABLE, RTN_UNSPEC, RTNH_F_DEAD,
                           RTNH_F_LINKDOWN, RTNH_F_ONLINK, RTPROT_BOOT)
 from ...stack.inet import RT_SCOPE_HOST, RT_SCOPE_LINK, RT_SCOPE_NOWHERE, RT_SCOPE_UNIVERSE
 from .common import (AF_INET, AF_INET6, AF_UNSPEC, PREFIXLEN_SPECIFIED, InetPrefix, Printer,
@@ -549,7 +550,7 @@ def _unsupported(ctx, what: str) -> None:
 
 
 def _need_ipv4(ctx, family: int) -> None:
-    if family == AF_INET6:
+    if family == AF_INET6 and getattr(ctx.ns, "ipv6", None) is None:
         ctx.fail("vnetlab: IPv6 routes are not provided by the emulator yet", 2)
 
 
@@ -760,13 +761,88 @@ def iproute_modify(ctx, opts, cmd: str, nlflags: int, argv: list[str]) -> int:
             elif not gw_ok:
                 cfg.scope = RT_SCOPE_LINK
     try:
-        if delete:
+        if family == AF_INET6:
+            inet6_rtm_route(ctx.ns, cfg, delete, gw_ok, table_ok)
+        elif delete:
             api.fib_delroute(ctx.ns, cfg)
         else:
             api.fib_newroute(ctx.ns, cfg)
     except KernelError as e:
         rtnl_error(ctx, e, 2)
     return 0
+
+
+def _b6(v) -> bytes | None:
+    if v is None:
+        return None
+    return v.to_bytes(16, "big") if isinstance(v, int) else bytes(v)
+
+
+def inet6_rtm_route(ns, cfg, delete: bool, gw_ok: bool, table_ok: bool) -> None:
+    """net/ipv6/route.c: inet6_rtm_newroute() / ip6_route_add() / ip6_route_del()."""
+    from ...stack.errors import EHOSTUNREACH, EINVAL, ESRCH
+    from ...stack.ipv6 import IP6_RT_PRIO_USER, Route6
+    from ...stack.netdev import IFF_UP as _UP
+    ipv6 = ns.ipv6
+    dst = _b6(cfg.dst) or b"\x00" * 16
+    plen = cfg.dst_len or 0
+    gw = _b6(cfg.gw) if gw_ok else None
+    table = cfg.table if (table_ok or cfg.table) else RT_TABLE_MAIN
+    if delete:
+        r = None
+        for t, cand in ipv6.routes():
+            if t != table or cand.dst != dst or cand.plen != plen:
+                continue
+            if cfg.oif is not None and cand.dev is not cfg.oif:
+                continue
+            if gw is not None and cand.gw != gw:
+                continue
+            if cfg.priority and cand.metric != cfg.priority:
+                continue
+            if cfg.protocol and cand.proto != cfg.protocol:
+                continue
+            r = cand
+            break
+        if r is None:
+            raise KernelError(ESRCH)
+        ipv6.fib_delete(r)
+        if r.ifa is not None:
+            r.ifa.rt = None
+        return
+    rtype = cfg.type or RTN_UNICAST
+    dev = cfg.oif
+    if rtype in (RTN_UNREACHABLE, RTN_BLACKHOLE, RTN_PROHIBIT):
+        dev = ns.lo
+    else:
+        if gw is not None:
+            if gw[0] == 0xFE and gw[1] & 0xC0 == 0x80:
+                if dev is None:
+                    raise KernelError(EINVAL, "Egress device not specified")
+            else:
+                r = ipv6.route_lookup(gw, dev)
+                if r is None or r.gw is not None or r.type != RTN_UNICAST:
+                    raise KernelError(EHOSTUNREACH)
+                if dev is None:
+                    dev = r.dev
+        if dev is None:
+            raise KernelError(19)            # ENODEV
+        if not dev.flags & _UP:
+            raise KernelError(EINVAL, "Nexthop device is not up")
+        if dev.ip6 is None:
+            raise KernelError(19)
+    r = Route6(ipv6_prefix_bytes(dst, plen), plen, dev, gw=gw,
+               metric=cfg.priority or IP6_RT_PRIO_USER, proto=cfg.protocol or RTPROT_BOOT,
+               type=rtype, table=table)
+    if cfg.prefsrc:
+        r.prefsrc = _b6(cfg.prefsrc)
+    nlflags = cfg.nlflags
+    ipv6.route_add(r, replace=bool(nlflags & api.NLM_F_REPLACE),
+                   excl=bool(nlflags & api.NLM_F_EXCL))
+
+
+def ipv6_prefix_bytes(a: bytes, plen: int) -> bytes:
+    from ...wire.ipv6 import prefix
+    return prefix(a, plen)
 
 
 def _kernel_metrics(metrics: dict) -> dict:
@@ -917,16 +993,26 @@ def iproute_list_flush(ctx, opts, argv: list[str], flush: bool) -> int:
         ctx.eprint("Dump terminated")
         return 2
     for m in msgs:
-        print_route(p, opts, f, m)
+        if isinstance(m, RouteMsg6):
+            print_route6(p, opts, f, m)
+        else:
+            print_route(p, opts, f, m)
     p.flush()
     return 0
 
 
 def _dump(ctx, f: Filter, family: int) -> list[RouteMsg] | None:
     """RTM_GETROUTE dump (inet_dump_fib with the strict filter) + filter_nlmsg(); None when
-    the requested table does not exist (ENOENT, "ipv4: FIB table does not exist")."""
+    the requested table does not exist (ENOENT, "ipv4: FIB table does not exist"). An
+    AF_UNSPEC dump is the IPv4 one followed by the IPv6 one (rtnl_dump_all)."""
+    if family == AF_INET6:
+        return _dump6(ctx, f)
     if family not in (AF_UNSPEC, AF_INET):
         return []
+    if family == AF_UNSPEC and getattr(ctx.ns, "ipv6", None) is not None:
+        v4 = _dump(ctx, f, AF_INET)
+        v6 = _dump6(ctx, f)
+        return (v4 or []) + (v6 or []) if v4 is not None else v4
     if f.cloned:
         return []                    # IPv4 has no route cache entries to dump
     fib = ctx.ns.ipv4.fib
@@ -942,6 +1028,124 @@ def _dump(ctx, f: Filter, family: int) -> list[RouteMsg] | None:
         if filter_nlmsg(f, m, family):
             out.append(m)
     return out
+
+
+class RouteMsg6(RouteMsg):
+    """An RTM_NEWROUTE of fib6 (rt6_fill_node): RTA_PRIORITY and RTA_PREF always present."""
+
+    __slots__ = ("pref",)
+
+    def __init__(self, **kw):
+        for k in RouteMsg.__slots__:
+            setattr(self, k, kw.get(k))
+        self.dst_len = self.dst_len or 0
+        self.src_len = 0
+        self.tos = 0
+        self.flags = self.flags or 0
+        self.metrics = self.metrics or {}
+        self.pref = kw.get("pref", 0)
+
+
+def fib6_dump_info(r) -> RouteMsg6:
+    flags = 0
+    if r.nh_flags & RTNH_F_LINKDOWN:
+        flags |= RTNH_F_LINKDOWN
+    return RouteMsg6(type=r.type, dst=r.dst, dst_len=r.plen, table=r.table, protocol=r.proto,
+                     scope=RT_SCOPE_UNIVERSE, flags=flags, gw=r.gw, oif=r.dev,
+                     prefsrc=r.prefsrc, priority=r.metric, route=r, pref=r.pref,
+                     metrics={"mtu": r.mtu} if r.mtu else {})
+
+
+def _match6(a: bytes | None, pfx: InetPrefix, bits: int) -> bool:
+    if bits <= 0:
+        return True
+    n = int.from_bytes(a or b"\x00" * 16, "big")
+    sh = 128 - min(bits, 128)
+    return (n >> sh) == ((pfx.data or 0) >> sh)
+
+
+def filter_nlmsg6(f: Filter, m: RouteMsg6) -> bool:
+    """filter_nlmsg() for an IPv6 message."""
+    if f.cloned:
+        return False
+    if f.tb > 0 and f.tb != m.table:
+        return False
+    if (f.protocol ^ (m.protocol or 0)) & f.protocolmask:
+        return False
+    if f.typemask and not f.typemask & (1 << m.type):
+        return False
+    if f.rdst.family not in (AF_UNSPEC, AF_INET6) or f.mdst.family not in (AF_UNSPEC, AF_INET6):
+        return False
+    if _prefix_active(f.rdst) and f.rdst.bitlen > m.dst_len:
+        return False
+    if _prefix_active(f.mdst) and 0 <= f.mdst.bitlen < m.dst_len:
+        return False
+    if _prefix_active(f.rdst) and not _match6(m.dst, f.rdst, f.rdst.bitlen):
+        return False
+    if _prefix_active(f.mdst) and not _match6(m.dst, f.mdst, m.dst_len):
+        return False
+    if f.rvia.family and not _match6(m.gw, f.rvia, f.rvia.bitlen):
+        return False
+    if f.oifmask:
+        oif = m.oif.ifindex if m.oif is not None else 0
+        if (oif ^ f.oif) & f.oifmask:
+            return False
+    if f.metricmask and ((m.priority or 0) ^ f.metric) & f.metricmask:
+        return False
+    return True
+
+
+def _dump6(ctx, f: Filter) -> list[RouteMsg] | None:
+    ipv6 = getattr(ctx.ns, "ipv6", None)
+    if ipv6 is None:
+        return []
+    if f.tb and f.tb not in ipv6.tables:
+        return []
+    out = []
+    for t, r in ipv6.routes():
+        if r.nh_flags & 0x1:           # RTNH_F_DEAD: routes of a device that is down
+            continue
+        if f.oif and (r.dev is None or r.dev.ifindex != f.oif):
+            continue
+        m = fib6_dump_info(r)
+        if filter_nlmsg6(f, m):
+            out.append(m)
+    return out
+
+
+def print_route6(p: Printer, opts, f: Filter, m: RouteMsg6) -> None:
+    """print_route() for one IPv6 route message."""
+    from ...wire.ipv6 import ntoa
+    num = opts.numeric
+    details = opts.details
+    p.open_object(None)
+    if (m.type != RTN_UNICAST or details) and (not f.typemask or f.typemask & (1 << m.type)):
+        p.any("type", "%s ", rtnl_rtntype_n2a(m.type, num))
+    if m.dst_len:
+        b1 = ntoa(m.dst) if m.dst_len == 128 else f"{ntoa(m.dst)}/{m.dst_len}"
+    else:
+        b1 = "default"
+    p.any("dst", "%s ", b1)
+    if m.gw is not None and f.rvia.bitlen != 128:
+        p.any("gateway", "via %s ", ntoa(m.gw))
+    if m.oif is not None and f.oifmask != -1:
+        p.any("dev", "dev %s ", m.oif.name)
+    if m.table and (m.table != RT_TABLE_MAIN or details) and not f.tb:
+        p.any("table", "table %s ", rtnl_rttable_n2a(m.table, num))
+    if (m.protocol != RTPROT_BOOT or details) and f.protocolmask != -1:
+        p.any("protocol", "proto %s ", rtnl_rtprot_n2a(m.protocol, num))
+    if details and f.scopemask != -1:
+        p.any("scope", "scope %s ", rtnl_rtscope_n2a(m.scope, num))
+    if m.prefsrc is not None:
+        p.any("prefsrc", "src %s ", ntoa(m.prefsrc))
+    if m.priority is not None and f.metricmask != -1:
+        p.any("metric", "metric %u ", m.priority)
+    print_rt_flags(p, m.flags)
+    if m.metrics:
+        print_rta_metrics(p, m.metrics)
+    p.any("pref", "pref %s", {0: "medium", 1: "high", 3: "low"}.get(m.pref, "%u" % m.pref))
+    p.text("\n")
+    p.close()
 
 
 def iproute_flush(ctx, opts, f: Filter, family: int) -> int:
@@ -976,6 +1180,9 @@ def iproute_flush(ctx, opts, f: Filter, family: int) -> int:
             return 0
         rnd += 1
         for m in msgs:
+            if isinstance(m, RouteMsg6):
+                ctx.ns.ipv6.fib_delete(m.route)
+                continue
             fib.remove_where(lambda r, target=m.route: r is target)
         if opts.stats:
             ctx.print(f"\n*** Round {rnd}, deleting {len(msgs)} entries ***")
@@ -984,6 +1191,43 @@ def iproute_flush(ctx, opts, f: Filter, family: int) -> int:
 # =============================================================================================
 # ip route get (iproute_get)
 # =============================================================================================
+
+def _route_get6(ctx, opts, f: Filter, dst, src, oif) -> int:
+    """RTM_GETROUTE for IPv6 (inet6_rtm_getroute -> rt6_fill_node of the route used)."""
+    from ...stack.errors import ENETUNREACH
+    from ...wire.ipv6 import ntoa
+    ipv6 = ctx.ns.ipv6
+    d = _b6(dst.data)
+    r = ipv6.route_lookup(d, oif)
+    if r is None or r.type in (RTN_UNREACHABLE, RTN_BLACKHOLE, RTN_PROHIBIT):
+        rtnl_error(ctx, KernelError(ENETUNREACH), 2)
+    p = Printer(ctx, opts)
+    p.open_object(None)
+    if r.type != RTN_UNICAST:
+        p.any("type", "%s ", rtnl_rtntype_n2a(r.type, opts.numeric))
+    p.any("dst", "%s ", ntoa(d))
+    s = _b6(src.data) if src is not None else b"\x00" * 16
+    p.any("from", "from %s ", ntoa(s))
+    if r.gw is not None:
+        p.any("gateway", "via %s ", ntoa(r.gw))
+    dev = ctx.ns.lo if r.type == RTN_LOCAL else r.dev
+    if dev is not None:
+        p.any("dev", "dev %s ", dev.name)
+    if r.table != RT_TABLE_MAIN:
+        p.any("table", "table %s ", rtnl_rttable_n2a(r.table, opts.numeric))
+    if r.proto != RTPROT_BOOT:
+        p.any("protocol", "proto %s ", rtnl_rtprot_n2a(r.proto, opts.numeric))
+    if src is None:
+        pref = ipv6.select_saddr(d, None if r.type == RTN_LOCAL else r.dev)
+        if pref is not None:
+            p.any("prefsrc", "src %s ", ntoa(pref))
+    p.any("metric", "metric %u ", r.metric)
+    p.any("pref", "pref %s", "medium")
+    p.text("\n")
+    p.close()
+    p.flush()
+    return 0
+
 
 def iproute_get(ctx, opts, argv: list[str]) -> int:
     """iproute.c: iproute_get() -> RTM_GETROUTE, printed with print_route()."""
@@ -1067,6 +1311,8 @@ def iproute_get(ctx, opts, argv: list[str]) -> int:
         _unsupported(ctx, "get ... iif (input route lookup)")
     if odev is not None:
         oif = ctx.ns.by_index.get(ll_name_to_index(ctx.ns, odev))
+    if family == AF_INET6 and getattr(ctx.ns, "ipv6", None) is not None:
+        return _route_get6(ctx, opts, f, dst, src, oif)
     _need_ipv4(ctx, family)
     try:
         res = api.route_get(ctx.ns, dst.data, src.data if src is not None else 0, oif)
