@@ -10,8 +10,9 @@ One function per C function (same names). Frames are ``bytes``; every printer ap
 
 Decoded: Ethernet (802.1Q/802.1ad tags), ARP/RARP, IPv4 (+IP-in-IP), ICMP, UDP, TCP (flags,
 relative sequence numbers, options), VXLAN (UDP 4789, inner frame) and the first line of HTTP
-(TCP 80/8080). [EMU] Not ported: -v decoding, IPv6 (printed as ``IP6 [vnetlab: not decoded]``),
-the application decoders of other well-known ports (DNS, DHCP, NTP, ...: those packets print as
+(TCP 80/8080), IPv6 (``print-ip6.c``: extension headers HBH/DSTOPT/fragment, ``-v`` header
+fields) and ICMPv6 (``print-icmp6.c``: echo, errors, NDP with ``-v`` options, MLDv1/v2, ``-v``
+checksum). [EMU] Not ported: -v decoding of IPv4/UDP/TCP, the application decoders of other well-known ports (DNS, DHCP, NTP, ...: those packets print as
 plain ``UDP, length N`` / TCP), 802.3/LLC frames (hex dump).
 
 Name resolution without ``-n`` goes through ``Resolver`` (``/etc/hosts``, ``/etc/services``,
@@ -22,6 +23,8 @@ from __future__ import annotations
 
 import struct
 import time
+
+from vnetlab.wire.ipv6 import aton as _ip6_aton, ntoa as _ip6_ntoa
 
 # -- tables ---------------------------------------------------------------------------------------
 
@@ -76,6 +79,8 @@ HTTP_CMDS = ("GET", "PUT", "COPY", "HEAD", "LOCK", "MOVE", "POLL", "POST", "BCOP
              "VERSION-CONTROL", "BASELINE-CONTROL")
 
 IPPROTO_ICMP, IPPROTO_IPV4, IPPROTO_TCP, IPPROTO_UDP = 1, 4, 6, 17
+IPPROTO_HOPOPTS, IPPROTO_IPV6, IPPROTO_ROUTING, IPPROTO_FRAGMENT = 0, 41, 43, 44
+IPPROTO_ICMPV6, IPPROTO_DSTOPTS = 58, 60
 IPPROTO_DCCP, IPPROTO_SCTP = 33, 132
 MAXIMUM_SNAPLEN = 262144
 
@@ -106,10 +111,11 @@ class Resolver:
             self._hosts = {}
             for fields in self._lines("hosts"):
                 try:
-                    a = bytes(int(x) for x in fields[0].split("."))
+                    a = (_ip6_aton(fields[0]) if ":" in fields[0] else
+                         bytes(int(x) for x in fields[0].split(".")))
                 except ValueError:
                     continue
-                if len(a) == 4 and len(fields) > 1:
+                if len(a) in (4, 16) and len(fields) > 1:
                     self._hosts.setdefault(a, fields[1])
         return self._hosts.get(bytes(addr))
 
@@ -208,13 +214,14 @@ def etheraddr_string(ndo: Ndo, mac: bytes) -> str:
 
 
 def ipaddr_string(ndo: Ndo, addr: bytes) -> str:
-    """addrtoname.c: ipaddr_string() (gethostbyaddr() without -n; files only)."""
+    """addrtoname.c: ipaddr_string() / ip6addr_string() (gethostbyaddr() without -n; files
+    only)."""
     addr = bytes(addr)
     got = ndo._hnames.get(addr)
     if got is not None:
         return got
     name = None if ndo.nflag else ndo.resolver.host(addr)
-    s = name or ".".join(str(b) for b in addr)
+    s = name or (_ip6_ntoa(addr) if len(addr) == 16 else ".".join(str(b) for b in addr))
     ndo._hnames[addr] = s
     return s
 
@@ -390,7 +397,7 @@ def ethertype_print(ndo: Ndo, t: int, data: bytes, length: int) -> bool:
         arp_print(ndo, data, length)
         return True
     if t == 0x86DD:
-        ndo.p("IP6 [vnetlab: not decoded]")
+        ip6_print(ndo, data, length)
         return True
     return False
 
@@ -510,10 +517,456 @@ def ip_demux_print(ndo: Ndo, bp: bytes, length: int, fragmented: bool, nh: int,
         icmp_print(ndo, bp, length, iph, fragmented)
     elif nh == IPPROTO_IPV4:
         ip_print(ndo, bp, length)
+    elif nh == IPPROTO_ICMPV6:
+        icmp6_print(ndo, bp, length, iph, fragmented)
+    elif nh == IPPROTO_IPV6:
+        ip6_print(ndo, bp, length)
     else:
         name = None if ndo.nflag else ndo.resolver.protocol(nh)
         ndo.p(f" {name}" if name else f" ip-proto-{nh}")
         ndo.p(f" {length}")
+
+
+def _l3(iph: bytes) -> tuple[bytes, bytes, int]:
+    """(source, destination, protocol field) of the IPv4 or IPv6 header ``iph`` (the fixed
+    IPv6 header's next-header: after extension headers it is not the transport protocol,
+    which is what tcpdump's ``ip6_nxt == IPPROTO_UDP`` checks see too)."""
+    if iph and iph[0] >> 4 == 6:
+        return iph[8:24], iph[24:40], iph[6]
+    return iph[12:16], iph[16:20], iph[9]
+
+
+# -- print-ip6.c, print-ip6opts.c, print-frag6.c --------------------------------------------------
+
+IPPROTO_NAMES = {
+    0: "Options", 1: "ICMP", 2: "IGMP", 4: "IPIP", 6: "TCP", 8: "EGP", 9: "IGRP", 17: "UDP",
+    33: "DCCP", 41: "IPv6", 43: "Routing", 44: "Fragment", 46: "RSVP", 47: "GRE", 50: "ESP",
+    51: "AH", 55: "Mobile IP", 58: "ICMPv6", 62: "Mobile IP (old)", 88: "EIGRP", 89: "OSPF",
+    103: "PIM", 108: "Compressed IP", 112: "VRRP", 113: "PGM", 132: "SCTP", 135: "Mobility",
+}
+
+
+def ip6_print(ndo: Ndo, data: bytes, length: int) -> None:
+    """print-ip6.c: ip6_print()."""
+    ndo.protocol = "ip6"
+    if not ndo.eflag:
+        ndo.p("IP6 ")
+    if length < 40:
+        ndo.p(f"truncated-ip6 {length}")
+        return
+    _need(data, 1)
+    if data[0] >> 4 != 6:
+        ndo.p(f"version error: {data[0] >> 4} != 6")
+        return
+    _need(data, 40)
+    flow, plen, nh, hlim = struct.unpack_from("!IHBB", data, 0)
+    if plen:
+        ln = plen + 40
+        if length < ln:
+            ndo.p(f"truncated-ip6 - {ln - length} bytes missing!")
+    else:
+        ln = length                 # a jumbogram (or TSO): the captured length
+    data = data[:ln]                # nd_push_snaplen()
+    if ndo.vflag:
+        ndo.p("(")
+        if flow & 0x0FF00000:
+            ndo.p(f"class 0x{(flow & 0x0FF00000) >> 20:02x}, ")
+        if flow & 0x000FFFFF:
+            ndo.p(f"flowlabel 0x{flow & 0x000FFFFF:05x}, ")
+        ndo.p(f"hlim {hlim}, next-header {IPPROTO_NAMES.get(nh, 'unknown')} ({nh}) "
+              f"payload length: {plen}) ")
+    iph = data[:40]
+    cp = 40
+    ln -= 40
+    fragmented = False
+    if nh not in (IPPROTO_TCP, IPPROTO_UDP, IPPROTO_DCCP, IPPROTO_SCTP):
+        ndo.p(f"{ipaddr_string(ndo, data[8:24])} > {ipaddr_string(ndo, data[24:40])}: ")
+    while True:
+        if nh in (IPPROTO_HOPOPTS, IPPROTO_DSTOPTS):
+            ndo.protocol = "hbhopt" if nh == IPPROTO_HOPOPTS else "dstopt"
+            _need(data, cp + 2)
+            hlen = (data[cp + 1] + 1) << 3
+            _need(data, cp + hlen)
+            ndo.p("HBH " if nh == IPPROTO_HOPOPTS else "DSTOPT ")
+            if ndo.vflag:
+                _ip6_opt_print(ndo, data[cp + 2:cp + hlen])
+            advance = hlen
+        elif nh == IPPROTO_FRAGMENT:
+            ndo.protocol = "frag6"
+            _need(data, cp + 8)
+            offlg, ident = struct.unpack_from("!HI", data, cp + 2)
+            flen = plen - (cp - 40) - 8
+            off = offlg & 0xFFF8
+            if ndo.vflag:
+                ndo.p(f"frag (0x{ident:08x}:{off}|{flen})")
+            else:
+                ndo.p(f"frag ({off}|{flen})")
+            if off:
+                return
+            ndo.p(" ")
+            fragmented = True
+            advance = 8
+        elif nh == IPPROTO_ROUTING:
+            ndo.protocol = "srcrt"
+            _need(data, cp + 4)
+            hlen = (data[cp + 1] + 1) << 3
+            ndo.p(f"srcrt (len={data[cp + 1]}, type={data[cp + 2]}, segleft={data[cp + 3]}) ")
+            advance = hlen
+        elif nh == 59:                                  # IPPROTO_NONE
+            ndo.p("no next header")
+            return
+        else:
+            ip_demux_print(ndo, data[cp:], ln, fragmented, nh, iph)
+            return
+        if ln < advance:
+            raise Trunc()
+        nh = data[cp]
+        cp += advance
+        ln -= advance
+        if cp >= len(data):
+            return
+
+
+def _ip6_opt_print(ndo: Ndo, opts: bytes) -> None:
+    """print-ip6opts.c: ip6_opt_print()."""
+    if not opts:
+        return
+    i = 0
+    while i < len(opts):
+        t = opts[i]
+        if t == 0:
+            optlen = 1
+        elif i + 1 < len(opts):
+            optlen = opts[i + 1] + 2
+        else:
+            ndo.p("[trunc] ")
+            return
+        if i + optlen > len(opts):
+            ndo.p("[trunc] ")
+            return
+        if t == 0:
+            ndo.p("(pad1)")
+        elif t == 1:
+            ndo.p("(padn)")
+        elif t == 5:
+            if opts[i + 1] != 2:
+                ndo.p(f"(rtalert: invalid len {opts[i + 1]})")
+                ndo.p("[trunc] ")
+                return
+            ndo.p(f"(rtalert: 0x{struct.unpack_from('!H', opts, i + 2)[0]:04x}) ")
+        elif t == 0xC2:
+            ndo.p(f"(jumbo: {struct.unpack_from('!I', opts, i + 2)[0]}) ")
+        else:
+            ndo.p(f"(opt_type 0x{t:02x}: len={opts[i + 1]})")
+        i += optlen
+    ndo.p(" ")
+
+
+# -- print-icmp6.c --------------------------------------------------------------------------------
+
+ICMP6_TYPES = {
+    1: "destination unreachable", 2: "packet too big", 3: "time exceeded in-transit",
+    4: "parameter problem", 128: "echo request", 129: "echo reply",
+    130: "multicast listener query", 131: "multicast listener report",
+    132: "multicast listener done", 133: "router solicitation", 134: "router advertisement",
+    135: "neighbor solicitation", 136: "neighbor advertisement", 137: "redirect",
+    138: "router renumbering", 139: "who-are-you request", 140: "who-are-you reply",
+    141: "inverse neighbor solicitation", 142: "inverse neighbor advertisement",
+    143: "multicast listener report v2", 144: "ha discovery request", 145: "ha discovery reply",
+    146: "mobile router solicitation", 147: "mobile router advertisement",
+    200: "mtrace resp", 201: "mtrace",
+}
+ICMP6_UNREACH = {0: "unreachable route", 1: " unreachable prohibited", 2: "beyond scope",
+                 3: "unreachable address", 4: "unreachable port"}
+ND_OPTS = {1: "source link-address", 2: "destination link-address", 3: "prefix info",
+           4: "redirected header", 5: "mtu", 7: "advertisement interval",
+           8: "homeagent information", 24: "route info", 25: "rdnss", 31: "dnssl"}
+MLDV2_REC = {1: "is_in", 2: "is_ex", 3: "to_in", 4: "to_ex", 5: "allow", 6: "block"}
+
+
+def _bittok(table, v: int, none: str = "none") -> str:
+    names = [n for b, n in table if v & b]
+    return ", ".join(names) if names else none
+
+
+def _lifetime(v: int) -> str:
+    return "infinity" if v == 0xFFFFFFFF else f"{v}s"
+
+
+def _icmp6_cksum_ok(iph: bytes, bp: bytes, length: int) -> int:
+    """The ICMPv6 checksum over the pseudo-header: 0 when it verifies."""
+    src, dst = iph[8:24], iph[24:40]
+    data = src + dst + length.to_bytes(4, "big") + b"\x00\x00\x00\x3a" + bp[:length]
+    if len(data) & 1:
+        data += b"\x00"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return (~s) & 0xFFFF
+
+
+def icmp6_print(ndo: Ndo, bp: bytes, length: int, iph: bytes, fragmented: bool) -> None:
+    """print-icmp6.c: icmp6_print() (4.99)."""
+    ndo.protocol = "icmp6"
+    _need(bp, 4)
+    t, code = bp[0], bp[1]
+    if ndo.vflag and not fragmented and len(bp) >= length:
+        sum_ = _icmp6_cksum_ok(iph, bp, length)
+        if sum_:
+            got = struct.unpack_from("!H", bp, 2)[0]
+            should = _in_cksum_shouldbe(got, sum_)
+            ndo.p(f"[bad icmp6 cksum 0x{got:04x} -> 0x{should:04x}!] ")
+        else:
+            ndo.p("[icmp6 sum ok] ")
+    ndo.p(f"ICMP6, {ICMP6_TYPES.get(t, f'unknown icmp6 type ({t})')}")
+    if ndo.vflag and t in (133, 134, 135, 136, 137, 145, 147):
+        ndo.p(f", length {length}")
+
+    def oip_dst():
+        _need(bp, 8 + 40)
+        return ipaddr_string(ndo, bp[8 + 24:8 + 40])
+
+    if t == 1:
+        _need(bp, 8 + 40)
+        ndo.p(f", {ICMP6_UNREACH.get(code, f'unknown unreach code ({code})')}")
+        if code in (0, 1, 3):
+            ndo.p(f" {oip_dst()}")
+        elif code == 2:
+            ndo.p(f" {oip_dst()}, source address {ipaddr_string(ndo, bp[16:32])}")
+        elif code == 4:
+            prot, dport = _get_upperlayer(bp[8:])
+            if dport is None:
+                raise Trunc()
+            if prot == IPPROTO_TCP:
+                ndo.p(f", {oip_dst()} tcp port {port_string(ndo, dport, 'tcp')}")
+            elif prot == IPPROTO_UDP:
+                ndo.p(f", {oip_dst()} udp port {port_string(ndo, dport, 'udp')}")
+            else:
+                ndo.p(f", {oip_dst()} protocol {bp[8 + 6]} port {dport} unreachable")
+        else:
+            if ndo.vflag <= 1:
+                hex_print(ndo, "\n\t", bp[:length])
+                return
+    elif t == 2:
+        _need(bp, 8)
+        ndo.p(f", mtu {struct.unpack_from('!I', bp, 4)[0]}")
+    elif t == 3:
+        _need(bp, 8 + 40)
+        if code == 0:
+            ndo.p(f" for {oip_dst()}")
+        elif code == 1:
+            ndo.p(" (reassembly)")
+        else:
+            ndo.p(f", unknown code ({code})")
+    elif t == 4:
+        _need(bp, 8 + 40)
+        ptr = struct.unpack_from("!I", bp, 4)[0]
+        ndo.p({0: f", erroneous - octet {ptr}", 1: f", next header - octet {ptr}",
+               2: f", option - octet {ptr}"}.get(code, f", code-#{code}"))
+    elif t in (128, 129):
+        _need(bp, 8)
+        ident, seq = struct.unpack_from("!HH", bp, 4)
+        ndo.p(f", id {ident}, seq {seq}")
+    elif t == 130:
+        if length == 24:
+            _mld6_print(ndo, bp)
+        elif length >= 28:
+            ndo.p(" v2")
+            _mldv2_query_print(ndo, bp, length)
+        else:
+            ndo.p(f" unknown-version (len {length}) ")
+    elif t in (131, 132):
+        _mld6_print(ndo, bp)
+    elif t == 133:
+        if ndo.vflag:
+            _icmp6_opt_print(ndo, bp[8:length], length - 8)
+    elif t == 134:
+        if ndo.vflag:
+            _need(bp, 16)
+            hl, fl, life, reach, retr = struct.unpack_from("!BBHII", bp, 4)
+            pref = ("medium", "high", "rsv", "low")[(fl & 0x18) >> 3]
+            flags = _bittok(((0x80, "managed"), (0x40, "other stateful"), (0x20, "home agent"),
+                             (0x08, "router preference"), (0x04, "proxy")), fl & ~0x10)
+            ndo.p(f"\n\thop limit {hl}, Flags [{flags}], pref {pref}, router lifetime {life}s, "
+                  f"reachable time {reach}ms, retrans timer {retr}ms")
+            _icmp6_opt_print(ndo, bp[16:length], length - 16)
+    elif t == 135:
+        _need(bp, 24)
+        ndo.p(f", who has {ipaddr_string(ndo, bp[8:24])}")
+        if ndo.vflag:
+            _icmp6_opt_print(ndo, bp[24:length], length - 24)
+    elif t == 136:
+        _need(bp, 24)
+        ndo.p(f", tgt is {ipaddr_string(ndo, bp[8:24])}")
+        if ndo.vflag:
+            fl = struct.unpack_from("!I", bp, 4)[0]
+            ndo.p(", Flags [" + _bittok(((0x80000000, "router"), (0x40000000, "solicited"),
+                                         (0x20000000, "override")), fl) + "]")
+            _icmp6_opt_print(ndo, bp[24:length], length - 24)
+    elif t == 137:
+        _need(bp, 40)
+        ndo.p(f", {ipaddr_string(ndo, bp[24:40])} to {ipaddr_string(ndo, bp[8:24])}")
+        if ndo.vflag:
+            _icmp6_opt_print(ndo, bp[40:length], length - 40)
+    elif t == 143:
+        _mldv2_report_print(ndo, bp, length)
+    else:
+        ndo.p(f", length {length}")
+        if ndo.vflag <= 1:
+            hex_print(ndo, "\n\t", bp[:length])
+        return
+    if not ndo.vflag:
+        ndo.p(f", length {length}")
+
+
+def _in_cksum_shouldbe(sum_: int, computed: int) -> int:
+    """in_cksum.c: in_cksum_shouldbe()."""
+    s = sum_ + computed
+    s = (s & 0xFFFF) + (s >> 16)
+    s = (s & 0xFFFF) + (s >> 16)
+    return s
+
+
+def _get_upperlayer(oip: bytes):
+    """print-icmp6.c: get_upperlayer(): (protocol, destination port) of the quoted packet."""
+    if len(oip) < 40:
+        return None, None
+    nh, cp = oip[6], 40
+    while cp < len(oip):
+        if nh in (IPPROTO_UDP, IPPROTO_TCP):
+            if cp + 4 > len(oip):
+                return nh, None
+            return nh, struct.unpack_from("!H", oip, cp + 2)[0]
+        if nh in (IPPROTO_HOPOPTS, IPPROTO_DSTOPTS, IPPROTO_ROUTING):
+            if cp + 2 > len(oip):
+                return nh, None
+            nh, cp = oip[cp], cp + ((oip[cp + 1] + 1) << 3)
+        elif nh == IPPROTO_FRAGMENT:
+            if cp + 4 > len(oip) or struct.unpack_from("!H", oip, cp + 2)[0] & 0xFFF8:
+                return nh, None
+            nh, cp = oip[cp], cp + 8
+        else:
+            return nh, None
+    return nh, None
+
+
+def _icmp6_opt_print(ndo: Ndo, opts: bytes, resid: int) -> None:
+    """print-icmp6.c: icmp6_opt_print()."""
+    cp = 0
+    while cp < len(opts):
+        if cp + 2 > len(opts) or resid <= 0:
+            return
+        t, ol = opts[cp], opts[cp + 1]
+        if ol == 0 or cp + (ol << 3) > len(opts):
+            ndo.p("[ndp opt]")
+            return
+        ndo.p(f"\n\t  {ND_OPTS.get(t, 'unknown')} option ({t}), length {ol << 3} ({ol}): ")
+        body = opts[cp:cp + (ol << 3)]
+        if t in (1, 2):
+            ndo.p(":".join(f"{b:02x}" for b in body[2:]))
+        elif t == 3:
+            if len(body) < 32:
+                ndo.p("[ndp opt]")
+                return
+            plen, fl, valid, pref = body[2], body[3], *struct.unpack_from("!II", body, 4)
+            ndo.p(f"{ipaddr_string(ndo, body[16:32])}/{plen}{'badlen' if ol != 4 else ''}, "
+                  f"Flags [{_bittok(((0x80, 'onlink'), (0x40, 'auto'), (0x20, 'router')), fl)}]"
+                  f", valid time {_lifetime(valid)}, pref. time {_lifetime(pref)}")
+        elif t == 5:
+            ndo.p(f" {struct.unpack_from('!I', body, 4)[0]}"
+                  f"{'bad option length' if ol != 1 else ''}")
+        elif t == 7:
+            ndo.p(f" {struct.unpack_from('!I', body, 4)[0]}ms")
+        elif t == 25:
+            ndo.p(f" lifetime {struct.unpack_from('!I', body, 4)[0]}s,")
+            for k in range((ol - 1) // 2):
+                ndo.p(f" addr: {ipaddr_string(ndo, body[8 + 16 * k:24 + 16 * k])}")
+        else:
+            if ndo.vflag <= 1:
+                hex_print(ndo, "\n\t  ", body[2:])
+                return
+        if ndo.vflag > 1:
+            hex_print(ndo, "\n\t    ", body[2:])
+        cp += ol << 3
+        resid -= ol << 3
+
+
+def _mld6_print(ndo: Ndo, bp: bytes) -> None:
+    """print-icmp6.c: mld6_print() (no separator after the type name, as 4.99 prints it)."""
+    if len(bp) < 24:
+        return
+    ndo.p(f"max resp delay: {struct.unpack_from('!H', bp, 4)[0]} "
+          f"addr: {ipaddr_string(ndo, bp[8:24])}")
+
+
+def _mldv2_report_print(ndo: Ndo, bp: bytes, length: int) -> None:
+    """print-icmp6.c: mldv2_report_print()."""
+    if length < 8:
+        ndo.p(f" [invalid len {length}]")
+        return
+    _need(bp, 8)
+    ngroups = struct.unpack_from("!H", bp, 6)[0]
+    ndo.p(f", {ngroups} group record(s)")
+    if not ndo.vflag:
+        return
+    group = 8
+    for _ in range(ngroups):
+        if length < group + 20:
+            ndo.p(" [invalid number of groups]")
+            return
+        _need(bp, group + 20)
+        ndo.p(f" [gaddr {ipaddr_string(ndo, bp[group + 4:group + 20])}")
+        rt = bp[group]
+        ndo.p(f" {MLDV2_REC.get(rt, f' [v2-report-#{rt}]')}")
+        nsrcs = struct.unpack_from("!H", bp, group + 2)[0]
+        if length < group + 20 + nsrcs * 16:
+            ndo.p(f" [invalid number of sources {nsrcs}]")
+            return
+        if ndo.vflag == 1:
+            ndo.p(f", {nsrcs} source(s)")
+        else:
+            ndo.p(" {")
+            for j in range(nsrcs):
+                off = group + 20 + 16 * j
+                _need(bp, off + 16)
+                ndo.p(f" {ipaddr_string(ndo, bp[off:off + 16])}")
+            ndo.p(" }")
+        group += 20 + nsrcs * 16
+        ndo.p("]")
+
+
+def _mldv2_query_print(ndo: Ndo, bp: bytes, length: int) -> None:
+    """print-icmp6.c: mldv2_query_print()."""
+    if length < 28:
+        ndo.p(f" [invalid len {length}]")
+        return
+    _need(bp, 28)
+    mrc = struct.unpack_from("!H", bp, 4)[0]
+    mrt = mrc if mrc < 32768 else ((mrc & 0x0FFF) | 0x1000) << (((mrc & 0x7000) >> 12) + 3)
+    if ndo.vflag:
+        ndo.p(f" [max resp delay={mrt}]")
+    ndo.p(f" [gaddr {ipaddr_string(ndo, bp[8:24])}")
+    if ndo.vflag:
+        if bp[24] & 0x08:
+            ndo.p(" sflag")
+        if bp[24] & 0x07:
+            ndo.p(f" robustness={bp[24] & 0x07}")
+        q = bp[25]
+        qqi = q if q < 128 else ((q & 0x0F) | 0x10) << (((q & 0x70) >> 4) + 3)
+        ndo.p(f" qqi={qqi}")
+    nsrcs = struct.unpack_from("!H", bp, 26)[0]
+    if nsrcs:
+        if length < 28 + nsrcs * 16:
+            ndo.p(" [invalid number of sources]")
+        elif ndo.vflag > 1:
+            ndo.p(" {")
+            for i in range(nsrcs):
+                _need(bp, 28 + 16 * i + 16)
+                ndo.p(f" {ipaddr_string(ndo, bp[28 + 16 * i:44 + 16 * i])}")
+            ndo.p(" }")
+        else:
+            ndo.p(f", {nsrcs} source(s)")
+    ndo.p("]")
 
 
 # -- print-icmp.c ---------------------------------------------------------------------------------
@@ -636,8 +1089,9 @@ def _icmp_tstamp(ms: int) -> str:
 # -- print-udp.c ----------------------------------------------------------------------------------
 
 def udpipaddr_print(ndo: Ndo, iph: bytes, sport: int, dport: int) -> None:
-    src, dst = ipaddr_string(ndo, iph[12:16]), ipaddr_string(ndo, iph[16:20])
-    if iph[9] == IPPROTO_UDP:
+    sa, da, proto = _l3(iph)
+    src, dst = ipaddr_string(ndo, sa), ipaddr_string(ndo, da)
+    if proto == IPPROTO_UDP:
         if sport == -1:
             ndo.p(f"{src} > {dst}: ")
         else:
@@ -707,12 +1161,12 @@ def vxlan_print(ndo: Ndo, bp: bytes, length: int) -> None:
 def tcp_print(ndo: Ndo, bp: bytes, length: int, iph: bytes, fragmented: bool) -> None:
     """print-tcp.c: tcp_print() (non-verbose)."""
     ndo.protocol = "tcp"
-    src, dst = iph[12:16], iph[16:20]
+    src, dst, proto = _l3(iph)
     if len(bp) < 4:
         ndo.p(f"{ipaddr_string(ndo, src)} > {ipaddr_string(ndo, dst)}:")
         raise Trunc()
     sport, dport = struct.unpack_from("!HH", bp, 0)
-    if iph[9] == IPPROTO_TCP:
+    if proto == IPPROTO_TCP:
         ndo.p(f"{ipaddr_string(ndo, src)}.{port_string(ndo, sport, 'tcp')} > "
               f"{ipaddr_string(ndo, dst)}.{port_string(ndo, dport, 'tcp')}: ")
     else:

@@ -5,9 +5,16 @@ halves, kept apart the way ip/addr.py keeps inet_rtm_newaddr() beside its printe
 
 * **the kernel side** (``k_*``): the handlers the tools reach: dev_ioctl() (net/core/dev_ioctl.c),
   devinet_ioctl() (net/ipv4/devinet.c), ip_rt_ioctl() with rtentry_to_fib_config()
-  (net/ipv4/fib_frontend.c), the IPv6 addrconf/route ioctls of a kernel whose IPv6 is disabled
-  (disable_ipv6=1: the emulator has no IPv6), dev_load() module autoload, and the /proc/net files
-  (dev, route, ipv6_route, rt_cache) the tools parse. They raise KernelError(errno).
+  (net/ipv4/fib_frontend.c), the IPv6 addrconf ioctls (addrconf_add_ifaddr/del_ifaddr over
+  stack/ipv6.py; a kernel built without IPv6 answers as one with disable_ipv6=1), the IPv6
+  route ioctls (still those of a disabled IPv6: [EMU] ``route -A inet6 add/del`` is not wired to
+  the fib6 yet), dev_load() module autoload, and the /proc/net files (dev, route, if_inet6,
+  ipv6_route, rt_cache) the tools parse. They raise KernelError(errno).
+* ifconfig prints a device's ``inet6 ADDR  prefixlen N  scopeid 0xS<scope>`` lines from
+  /proc/net/if_inet6, whose order is the kernel's address hash (salted per netns: real order
+  varies between namespaces; here the salt is 0). ``route -A inet6`` / ``-6`` list
+  /proc/net/ipv6_route: main then local table, each ending with its null entry (``!n -1 lo``)
+  unless it has a ::/0 route. [EMU] the Ref column (dst refcount) is not modelled.
 * **the tool side**: ifconfig.c, route.c and the lib/ helpers they use (inet.c's resolver,
   inet_sr.c / inet_gr.c, hw types, the nstrcmp()-sorted interface cache of interface.c, glibc's
   inet_aton() and getopt_long()), with the tools' texts, quirks and exit codes.
@@ -48,6 +55,7 @@ import weakref
 from . import Exit, command
 from .ip.common import settle, strerror
 from ..stack.errors import KernelError
+from ..wire.ipv6 import ntoa as _ip6_ntoa
 
 # =============================================================================================
 # C library helpers (glibc semantics on x86-64: long is 64 bits, int 32)
@@ -646,8 +654,36 @@ def _in6_dev_exists(dev) -> bool:
     return dev.mtu >= IPV6_MIN_MTU
 
 
-def k_inet6_ioctl(ns, cmd: str, ifr: Ifreq, plen: int = 0) -> None:
-    """inet6_ioctl() on a netns whose IPv6 is disabled (disable_ipv6=1 everywhere)."""
+def _ipv6(ns):
+    """The netns's IPv6 (stack/ipv6.py), or None on a kernel built without it."""
+    return getattr(ns, "ipv6", None)
+
+
+def k_inet6_ioctl(ns, cmd: str, ifr: Ifreq, plen: int = 0, addr: bytes | None = None) -> None:
+    """inet6_ioctl(): addrconf_add_ifaddr() / addrconf_del_ifaddr() / addrconf_set_dstaddr().
+    Without IPv6 in the kernel: as a netns whose IPv6 is disabled everywhere."""
+    v6 = _ipv6(ns)
+    if v6 is not None and addr is not None and cmd in ("SIOCSIFADDR", "SIOCDIFADDR"):
+        if plen > 128:
+            raise KernelError(_E.EINVAL)
+        dev = ns.by_index.get(ifr.ifindex)
+        if dev is None:
+            raise KernelError(_E.ENODEV)
+        if cmd == "SIOCSIFADDR":
+            if dev.ip6 is None and not _in6_dev_exists(dev):
+                raise KernelError(_E.EINVAL)
+            try:
+                v6.addr_add(dev, addr, plen)
+            except KernelError as e:
+                raise KernelError(e.errno) from None
+            return
+        if dev.ip6 is None:
+            raise KernelError(_E.ENXIO)
+        try:
+            v6.addr_del(dev, addr, plen)
+        except KernelError as e:
+            raise KernelError(e.errno) from None
+        return
     if cmd == "SIOCSIFADDR":              # addrconf_add_ifaddr() -> inet6_addr_add()
         if plen > 128:
             raise KernelError(_E.EINVAL)
@@ -684,7 +720,7 @@ def k_ioctl(ns, af: str | None, cmd: str, ifr: Ifreq, **kw) -> None:
         if cmd == "SIOCSIFDSTADDR" and "plen" not in kw:
             # ifconfig's dstaddr/pointopoint pass a plain ifreq: ifr6_ifindex reads 0
             raise KernelError(_E.ENODEV)
-        return k_inet6_ioctl(ns, cmd, ifr, kw.get("plen", 0))
+        return k_inet6_ioctl(ns, cmd, ifr, kw.get("plen", 0), kw.get("addr6"))
     return k_dev_ioctl(ns, cmd, ifr)
 
 
@@ -846,8 +882,38 @@ def k_ip_rt_ioctl(ns, cmd: str, rt: RtEntry) -> None:
     api.fib_newroute(ns, cfg)
 
 
-def k_ipv6_route_ioctl(ns, cmd: str, ifindex: int, has_gw: bool) -> None:
-    """ipv6_route_ioctl() on a netns with IPv6 disabled: nothing can be added."""
+def k_ipv6_route_ioctl(ns, cmd: str, ifindex: int, has_gw: bool, dst: bytes | None = None,
+                       plen: int = 0, gw: bytes | None = None, metric: int = 1) -> None:
+    """ipv6_route_ioctl(): rtmsg_to_fib6_config() then ip6_route_add() / ip6_route_del() in
+    the main table, protocol boot. Without IPv6 in the kernel: as with IPv6 disabled."""
+    v6 = _ipv6(ns)
+    if v6 is not None and dst is not None:
+        from ..stack.ipv6 import Route6
+        dev = ns.by_index.get(ifindex) if ifindex else None
+        if ifindex and dev is None:
+            raise KernelError(_E.ENODEV)
+        pfx = int.from_bytes(dst, "big") & (((1 << 128) - 1) ^ ((1 << (128 - plen)) - 1))
+        dst = pfx.to_bytes(16, "big")
+        metric = metric or 1024                       # IP6_RT_PRIO_USER
+        if cmd == "SIOCDELRT":
+            v6.route_del(dst, plen, table=254, dev=dev, gw=gw, metric=metric)
+            return
+        if dev is not None and (dev.ip6 is None or dev.ip6.cnf["disable_ipv6"]):
+            raise KernelError(_E.EACCES)              # "IPv6 is disabled on nexthop device"
+        if gw is not None:
+            if gw[0] == 0xFE and gw[1] & 0xC0 == 0x80:
+                if dev is None:
+                    raise KernelError(_E.EINVAL)
+            else:                                     # ip6_validate_gw(): an on-link route
+                r = v6.route_lookup(gw, dev)
+                if r is None or r.gw is not None or r.type != 1 or \
+                        (dev is not None and r.dev is not dev):
+                    raise KernelError(_E.EHOSTUNREACH)
+                dev = r.dev
+        elif dev is None:
+            raise KernelError(_E.ENODEV)
+        v6.route_add(Route6(dst, plen, dev, gw, metric=metric, proto=3), excl=False)
+        return
     if cmd == "SIOCDELRT":
         raise KernelError(_E.ESRCH)
     if not ifindex:
@@ -857,6 +923,78 @@ def k_ipv6_route_ioctl(ns, cmd: str, ifindex: int, has_gw: bool) -> None:
 
 # /proc/net/ipv6_route of a netns with IPv6 disabled: the null entries of main and local
 _IPV6_NULL_ROUTES = 2
+
+# ipv6_addr_scope() values as /proc/net/if_inet6 prints them, from the rtnetlink scope
+_IF_INET6_SCOPE = {254: 0x10, 253: 0x20, 200: 0x40, 0: 0x00}
+
+
+def _inet6_addr_hash(addr: bytes) -> int:
+    """inet6_addr_hash() with net_hash_mix() 0: hash_32(ipv6_addr_hash(addr), 8) (64-bit)."""
+    x = int.from_bytes(addr[:8], "little") ^ int.from_bytes(addr[8:], "little")
+    v = (x ^ (x >> 32)) & 0xFFFFFFFF
+    return ((v * 0x61C88647) & 0xFFFFFFFF) >> 24
+
+
+def k_proc_if_inet6(ns) -> list[tuple[bytes, int, int, int, int, str]]:
+    """/proc/net/if_inet6 (if6_seq_show): (address, ifindex, prefix length, scope, flags, device)
+    of every IPv6 address, in inet6_addr_lst order: hash bucket by bucket, newest first in a
+    bucket. The kernel mixes a per-netns random value into the hash, so its order varies from
+    netns to netns; this is the order of a netns whose mix is 0."""
+    if _ipv6(ns) is None:
+        return []
+    buckets: dict[int, list] = {}
+    for dev in ns.devices:
+        idev = getattr(dev, "ip6", None)
+        if idev is None:
+            continue
+        for ifa in sorted(idev.addr_list, key=lambda a: a.cstamp):
+            buckets.setdefault(_inet6_addr_hash(ifa.addr), []).insert(0, ifa)
+    out = []
+    for h in sorted(buckets):
+        for ifa in buckets[h]:
+            out.append((ifa.addr, ifa.dev.ifindex, ifa.prefix_len,
+                        _IF_INET6_SCOPE.get(ifa.scope, 0), ifa.flags & 0xFF, ifa.dev.name))
+    return out
+
+
+def proc_if_inet6_text(ns) -> str:
+    """The text of /proc/net/if_inet6."""
+    return "".join(f"{a.hex()} {ix:02x} {pl:02x} {sc:02x} {fl:02x} {name:>8}\n"
+                   for a, ix, pl, sc, fl, name in k_proc_if_inet6(ns))
+
+
+RTF_UP, RTF_GATEWAY, RTF_HOST, RTF_REJECT = 0x1, 0x2, 0x4, 0x200
+RTF_NONEXTHOP, RTF_LOCAL = 0x200000, 0x80000000
+
+
+def k_proc_ipv6_route(ns) -> list[tuple[bytes, int, bytes, int, int, int, int, str]] | None:
+    """/proc/net/ipv6_route (ipv6_route_seq_show): (dst, plen, gateway, metric, refcnt, flags,
+    use, device) table by table (main, then local), each in its trie walk order ending with the
+    table's null entry unless a ::/0 route sits at the root. [EMU] refcnt is not modelled: 2 for
+    local routes, 1 for the others (the kernel counts cached dsts too). None: no IPv6."""
+    v6 = _ipv6(ns)
+    if v6 is None:
+        return None
+    zero = bytes(16)
+    null = (zero, 0, zero, 0xFFFFFFFF, 1, RTF_REJECT | RTF_NONEXTHOP, 0, "lo")
+    out = []
+    for tid in (254, 255):
+        routes = [r for r in v6.tables.get(tid, []) if not r.nh_flags & 1]
+        has_default = False
+        for r in routes:
+            if r.plen == 0:
+                has_default = True
+            if r.type == 2:                               # RTN_LOCAL
+                flags, ref = RTF_UP | RTF_NONEXTHOP | RTF_LOCAL, 2
+            elif r.type in (6, 7, 8):                      # blackhole / unreachable / prohibit
+                flags, ref = RTF_UP | RTF_REJECT | RTF_NONEXTHOP, 1
+            else:
+                flags, ref = RTF_UP | (RTF_GATEWAY if r.gw else 0), 1
+            name = r.dev.name if r.dev is not None else "lo"
+            out.append((r.dst, r.plen, r.gw or zero, r.metric & 0xFFFFFFFF, ref, flags, 0, name))
+        if not has_default:
+            out.append(null)
+    return out
 
 
 # =============================================================================================
@@ -1398,6 +1536,13 @@ class Ifconfig:
             if f & IFF_POINTOPOINT:
                 line += f"  destination {self.sprint(p.dstaddr)}"
             out.append(line + "\n")
+        # ife_print_long(): the /proc/net/if_inet6 lines of this interface (INET6_sprint)
+        for a, _ix, plen, scope, _fl, name in k_proc_if_inet6(self.ns):
+            if name == p.name:
+                sname = {0: "global", 0x10: "host", 0x20: "link", 0x40: "site",
+                         0x80: "compat"}.get(scope, "unknown")
+                out.append(f"        inet6 {_ip6_ntoa(a)}  prefixlen {plen}  "
+                           f"scopeid 0x{scope:x}<{sname}>\n")
         hw = get_hwntype(p.type)
         null = not any(p.hwaddr[:hw.alen])
         if hw.printer is not None and not (null and hw.suppress_null):
@@ -1895,7 +2040,7 @@ class Ifconfig:
                 self.perror("SIOGIFINDEX", err)
                 return 1
             cmd = {"add": "SIOCSIFADDR", "del": "SIOCDIFADDR", "tunnel": "SIOCSIFDSTADDR"}[what]
-            err = self.ioctl("inet6", cmd, ifr, plen=prefix_len)
+            err = self.ioctl("inet6", cmd, ifr, plen=prefix_len, addr6=a)
             if err:
                 self.perror(cmd, err)
                 return 1
@@ -2381,9 +2526,25 @@ class Route:
         if cache:
             return
         num = numeric & 0x7FFF
-        dst, nh = ("::/0", "::") if num else ("[::]/0", "[::]")
-        for _ in range(_IPV6_NULL_ROUTES):
-            ctx.print(f"{dst:<30} {nh:<26} {'!n':<4} {-1:<3d} {1:<1d} {0:6d} lo")
+        rows = k_proc_ipv6_route(self.ns)
+        if rows is None:
+            dst, nh = ("::/0", "::") if num else ("[::]/0", "[::]")
+            for _ in range(_IPV6_NULL_ROUTES):
+                ctx.print(f"{dst:<30} {nh:<26} {'!n':<4} {-1:<3d} {1:<1d} {0:6d} lo")
+            return
+
+        def txt(a: bytes) -> str:         # INET6_rresolve(): [::] unless numeric
+            return "::" if not any(a) and num else ("[::]" if not any(a) else _ip6_ntoa(a))
+
+        for dst, plen, gw, metric, ref, iflags, use, dev in rows:
+            flags = ""
+            for bit, ch in ((RTF_UP, "U"), (RTF_REJECT, "!"), (RTF_GATEWAY, "G"),
+                            (RTF_HOST, "H"), (RTF_NONEXTHOP, "n")):
+                if iflags & bit:
+                    flags += ch
+            m = metric - (1 << 32) if metric & 0x80000000 else metric
+            ctx.print(f"{txt(dst) + '/' + str(plen):<30} {txt(gw):<26} {flags:<4} {m:<3d} "
+                      f"{ref:<1d} {use:6d} {dev}")
 
     # -- add / del ------------------------------------------------------------------------------
     def route_edit(self, action: int, options: int, args: list[str]) -> int:
@@ -2594,20 +2755,25 @@ class Route:
             return E_OPTERR
         target = safe_strncpy(args[0], 128)
         args = args[1:]
+        plen6, dst6, gw6, metric6 = 0, bytes(16), None, 1
         if target != "default":
+            plen6 = 128
             if "/" in target:
                 head, _, tail = target.partition("/")
                 plen = _int32(atol(tail))
                 if plen < 0 or plen > 128:
                     ctx.eprint(INET6_ROUTE_USAGE, end="")
                     return E_OPTERR
+                plen6 = plen
                 target = head
-            if inet_pton6(target) is None:
+            dst6 = inet_pton6(target)
+            if dst6 is None:
                 a, code = self.res.getaddrinfo6(target)
                 if a is None:
                     ctx.eprint(f"getaddrinfo: {target}: {code}")
                     self.res.herror(ctx, target)
                     return 1
+                dst6 = a
         has_gw = False
         devname = None
         i = 0
@@ -2618,6 +2784,7 @@ class Route:
                 if i >= len(args) or not _isdigit(args[i][:1]):
                     ctx.eprint(INET6_ROUTE_USAGE, end="")
                     return E_OPTERR
+                metric6 = atoi(args[i]) & 0xFFFFFFFF
                 i += 1
                 continue
             if a in ("gw", "gateway"):
@@ -2626,7 +2793,8 @@ class Route:
                     ctx.eprint(INET6_ROUTE_USAGE, end="")
                     return E_OPTERR
                 gateway = safe_strncpy(args[i], 128)
-                if inet_pton6(gateway) is None:
+                gw6 = inet_pton6(gateway)
+                if gw6 is None:
                     self.res.h_errno = 0
                     self.res.herror(ctx, gateway)
                     return E_LOOKUP
@@ -2657,7 +2825,7 @@ class Route:
             ifindex = ifr.ifindex
         cmd = "SIOCDELRT" if action == RTACTION_DEL else "SIOCADDRT"
         try:
-            k_ipv6_route_ioctl(self.ns, cmd, ifindex, has_gw)
+            k_ipv6_route_ioctl(self.ns, cmd, ifindex, has_gw, dst6, plen6, gw6, metric6)
         except KernelError as e:
             ctx.eprint(f"{cmd}: {strerror(e.errno)}")
             return E_SOCK

@@ -47,6 +47,7 @@ import struct
 from ..stack.netdev import (ARPHRD_ETHER, ARPHRD_LOOPBACK, IFF_LOOPBACK, IFF_UP,
                             dev_set_promiscuity)
 from ..trace import pcap
+from ..wire.ipv6 import aton as ip6_aton
 from . import Exit, command
 from .netdissect import Ndo, Resolver, pretty_print_packet
 
@@ -270,7 +271,7 @@ class FilterCompiler:
     """A recursive-descent parser of the pcap-filter grammar subset, producing a predicate on
     frame bytes (DLT_EN10MB, untagged, as libpcap's generated code checks)."""
 
-    PROTOS = ("ether", "ip", "arp", "rarp", "tcp", "udp", "icmp")
+    PROTOS = ("ether", "ip", "arp", "rarp", "tcp", "udp", "icmp", "ip6", "icmp6")
 
     def __init__(self, words: list[str], resolver: Resolver):
         self.toks = self._lex(" ".join(words))
@@ -371,6 +372,9 @@ class FilterCompiler:
             if proto == "ether" and nxt == "broadcast":
                 self.take()
                 return lambda f: f[:6] == b"\xff" * 6
+            if proto == "ip6" and nxt == "multicast":
+                self.take()
+                return lambda f: _ip6(f) and f[38] == 0xFF
         if self.peek() in ("src", "dst"):
             dirq = self.take()
         if self.peek() in ("host", "net", "port"):
@@ -380,7 +384,7 @@ class FilterCompiler:
                 self.take()
                 return lambda f: f[:6] == b"\xff" * 6
             if t in ("host", "net", "port", "src", "dst", "proto", "portrange", "less",
-                     "greater", "vlan", "ip6", "icmp6", "gateway", "multicast", "len"):
+                     "greater", "vlan", "gateway", "multicast", "len"):
                 raise FilterError(f"vnetlab: the filter primitive '{t}' is not emulated")
             if not (t[:1].isdigit() or t[:1].isalpha()):
                 raise FilterError("can't parse filter expression: syntax error")
@@ -409,8 +413,16 @@ class FilterCompiler:
             return _is_type(0x8035)
         if proto == "ether":
             raise FilterError("can't parse filter expression: syntax error")
+        if proto == "ip6":
+            return _ip6
+        if proto == "icmp6":
+            return lambda f: _ip6_proto(f, 58)
         num = {"icmp": 1, "tcp": 6, "udp": 17}[proto]
-        return lambda f: _ip4(f) is not None and f[23] == num
+        if num == 1:
+            return lambda f: _ip4(f) is not None and f[23] == num
+        # libpcap's gen_proto(): IPv4, or IPv6 with the protocol as next header (directly or
+        # after a fragment header)
+        return lambda f: (_ip4(f) is not None and f[23] == num) or _ip6_proto(f, num)
 
     def _ip_proto(self, arg: str):
         num = {"icmp": 1, "tcp": 6, "udp": 17, "igmp": 2, "ipip": 4}.get(arg)
@@ -446,13 +458,50 @@ class FilterCompiler:
                     yield a, name
 
     def _host(self, proto, dirq, arg: str):
+        if ":" in arg:
+            try:
+                a6 = ip6_aton(arg)
+            except ValueError:
+                raise FilterError(f"invalid ip6 address {arg}") from None
+            return self._match_ip6(proto, dirq, lambda x: x == a6)
         a = self._addr(arg)
         return self._match_ip(proto, dirq, lambda x: x == a)
+
+    @staticmethod
+    def _match_ip6(proto, dirq, test):
+        if proto in ("tcp", "udp", "icmp", "icmp6"):
+            raise FilterError(f"'{proto}' modifier applied to host")
+        if proto not in (None, "ip6"):
+            raise FilterError(f"'{proto}' modifier applied to ip6 host")
+
+        def m(f):
+            if not _ip6(f):
+                return False
+            s, d = f[22:38], f[38:54]
+            if dirq == "src":
+                return test(s)
+            if dirq == "dst":
+                return test(d)
+            return test(s) or test(d)
+        return m
 
     def _net(self, proto, dirq, arg: str):
         addr, slash, plen = arg.partition("/")
         if not addr or (slash and not (plen.isascii() and plen.isdigit())):
             raise FilterError("can't parse filter expression: syntax error")
+        if ":" in addr:
+            try:
+                a6 = int.from_bytes(ip6_aton(addr), "big")
+            except ValueError:
+                raise FilterError(f"invalid ip6 address {addr}") from None
+            bits = int(plen) if plen else 128
+            if bits > 128:
+                raise FilterError("mask length must be <= 128")
+            mask6 = ((1 << 128) - 1) ^ ((1 << (128 - bits)) - 1)
+            if a6 & ~mask6:
+                raise FilterError("non-network bits set in \"%s\"" % arg)
+            return self._match_ip6(proto, dirq,
+                                   lambda x: int.from_bytes(x, "big") & mask6 == a6)
         parts = addr.split(".")
         if not all(p.isascii() and p.isdigit() for p in parts) or len(parts) > 4 or \
                 any(int(p) > 255 for p in parts):
@@ -517,7 +566,20 @@ class FilterCompiler:
             raise FilterError("illegal qualifier of 'port'")
         nums = {"tcp": (6,), "udp": (17,)}.get(proto, (6, 17, 132))
 
+        def ports(sp, dp):
+            if dirq == "src":
+                return sp == port
+            if dirq == "dst":
+                return dp == port
+            return sp == port or dp == port
+
         def m(f):
+            if proto != "ip" and _ip6(f):          # libpcap gen_port6(): no fragment check
+                if f[20] not in nums or len(f) < 58:
+                    return False
+                return ports(*struct.unpack_from("!HH", f, 54))
+            if proto == "ip6":
+                return False
             if _ip4(f) is None or f[23] not in nums:
                 return False
             if struct.unpack_from("!H", f, 20)[0] & 0x1FFF:
@@ -544,6 +606,19 @@ class FilterCompiler:
         if dirq == "dst":
             return lambda f: f[:6] == mac
         return lambda f: f[:6] == mac or f[6:12] == mac
+
+
+def _ip6(f: bytes) -> bool:
+    return len(f) >= 54 and f[12] == 0x86 and f[13] == 0xDD
+
+
+def _ip6_proto(f: bytes, num: int) -> bool:
+    """libpcap gen_proto() for Q_IPV6: the next header is ``num``, or a fragment header whose
+    next header is ``num`` (other extension headers are not skipped: an MLD report after a
+    hop-by-hop header is not ``icmp6``)."""
+    if not _ip6(f):
+        return False
+    return f[20] == num or (f[20] == 44 and len(f) > 54 and f[54] == num)
 
 
 def _service_port(resolver: Resolver, name: str, proto: str) -> int | None:
