@@ -2,5 +2,5 @@
 
 # loopback first: its pernet init must run before any other (lo is ifindex 1 in every netns)
 from . import loopback  # noqa: F401, I001  (registration side effects)
-from . import (bridge, hostlink, ifb, ipip, ipvlan, macvlan, nic, tuntap, veth,  # noqa: F401
-               vxlan)
+from . import (bridge, dummy, hostlink, ifb, ipip, ipvlan, macvlan, nic, tuntap, veth,  # noqa: F401
+               vlan, vxlan)

@@ -191,6 +191,7 @@ class NetDevice:
         self.num_rx_queues = 1
         self.reg_state = "UNINITIALIZED"
         self.ingress_hook = None         # tc ingress (installed by the tc layer)
+        self.vlan_info = None            # {(proto, vid): vlan dev} of its 802.1Q uppers (devices/vlan.py)
         self.egress_hook = None          # tc egress qdisc (installed by the tc layer)
         self.tc = None                   # the device's qdiscs (stack/tc.py TcDev), if any
         self.qdisc_kind = None           # IFLA_QDISC when the root is not the default one
@@ -569,6 +570,11 @@ def netif_receive(skb: Skb) -> None:
             if not dev.ingress_hook(skb):
                 return
             dev = skb.dev
+        if dev.vlan_info is not None and dev.vlan_rx(skb):   # vlan_do_receive() (devices/vlan.py)
+            tapped = False
+            dev = skb.dev
+            kernel.rx_count += 1
+            continue
         handler = dev.rx_handler
         if handler is not None:
             tapped = False

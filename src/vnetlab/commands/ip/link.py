@@ -718,6 +718,12 @@ try:  # VXLAN (link_vxlan.py)
     KIND_PRINTERS["vxlan"] = vxlan_print_opt
 except ImportError:  # pragma: no cover
     pass
+try:  # 802.1Q / 802.1ad (link_vlan.py)
+    from .link_vlan import vlan_parse_opt, vlan_print_opt
+    KIND_PARSERS["vlan"] = vlan_parse_opt
+    KIND_PRINTERS["vlan"] = vlan_print_opt
+except ImportError:  # pragma: no cover
+    pass
 KIND_PARSERS["tun"] = lambda ctx, argv, r: None   # tun_link_util has no parse_opt: args ignored
 KIND_PRINTERS["tun"] = tun_print_opt
 SLAVE_PRINTERS = {"bridge": bridge_slave_print_opt}
@@ -1032,6 +1038,10 @@ def do_help(ctx, argv: list[str]) -> int:
     if argv and argv[0] == "vxlan":
         from .link_vxlan import vxlan_print_help
         vxlan_print_help(ctx)
+        return 0
+    if argv and argv[0] == "vlan":
+        from .link_vlan import vlan_print_help
+        vlan_print_help(ctx)
         return 0
     usage(ctx)
     return 255
