@@ -28,6 +28,7 @@ def normalize(text: str) -> str:
     # the random ICMP echo identifier of ping
     text = re.sub(r"(?m)^(\s*(?:\d+ {2})?)\d{2}:\d{2}:\d{2}\.\d{6} ", r"\1HH:MM:SS.UUUUUU ", text)
     text = re.sub(r"(ICMP echo (?:request|reply), id )\d+", r"\1ID", text)
+    text = re.sub(r"(ICMP6, echo (?:request|reply), id )\d+", r"\1ID", text)
     return text
 
 
@@ -51,6 +52,10 @@ def emu_as_vm(text: str) -> str:
     # extack messages 6.1 does not send yet: iproute2 falls back to strerror
     text = text.replace("Error: ipv4: Address already assigned.\n",
                         "RTNETLINK answers: File exists\n")
+    text = text.replace("Error: ipv6: address already assigned.\n",
+                        "RTNETLINK answers: File exists\n")
+    text = text.replace("Error: ipv6: IPv6 is disabled on this device.\n",
+                        "RTNETLINK answers: Permission denied\n")
     return text
 
 
