@@ -14,6 +14,14 @@ import uuid
 
 import pytest
 
+# Opt-in while the tree's default is still IPv6 off: VNETLAB_TEST_IPV6=1 runs every test with the
+# emulated kernel built with IPv6 (as the real one is). VNETLAB_IPV6 carries it to the `vnetlab`
+# CLI subprocesses (`vnetlab sh` / `run`), which read it in vnetlab.cli (the core reads no env).
+if os.environ.get("VNETLAB_TEST_IPV6") == "1":
+    import vnetlab.stack.kernel as _kernel
+    _kernel.Kernel.IPV6_DEFAULT = True
+    os.environ["VNETLAB_IPV6"] = "1"
+
 
 class HostKernel:
     """Runs commands inside throwaway network namespaces on the host kernel."""

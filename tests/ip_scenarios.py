@@ -356,9 +356,11 @@ def run_emu(steps: list[str], lab=None, hook=None) -> str:
     """Run the steps on a fresh emulated machine; ``hook(lab, i)`` runs before step ``i``."""
     from vnetlab.api import Lab
     from vnetlab.commands import run
+    from ipv6_off import disable_ipv6
     lab = lab or Lab()
     for name in netns_of(steps):
         lab.netns(name)
+        disable_ipv6(lab, name)      # as run_host does on the host kernel
     out = []
     for i, step in enumerate(steps):
         if hook is not None:

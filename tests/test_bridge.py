@@ -11,6 +11,7 @@ seconds with ``run_for``.
 from __future__ import annotations
 
 import pytest
+from ipv6_off import lab_without_ipv6
 
 import vnetlab.devices  # noqa: F401  (registers the kinds)
 from vnetlab.devices.bridge import (BR_DEFAULT_AGEING_TIME_NS, BR_STATE_DISABLED,
@@ -35,14 +36,17 @@ def mac(i: int) -> bytes:
 
 class Lab:
     def __init__(self, n: int = 3, trace: bool = False, up: bool = True):
-        self.k = k = Kernel(trace=Recorder() if trace else None)
+        # IPv6 off in every netns (sysctl before its devices exist): the frame lists and fdb here
+        # are of the test's own frames, not of each host's MLD/RS/DAD on link-up.
+        self.api = lab_without_ipv6(trace=Recorder() if trace else None)
+        self.k = k = self.api.kernel
         self.eng = k.engine
         self.br: Bridge = k.newlink(k.init_ns, LinkRequest(name="br0", kind="bridge"))
         self.ports, self.hosts = [], []
         self.rx: list[list] = [[] for _ in range(n)]
         self.local: list = []                      # (dev name, frame, pkt_type) up the stack
         for i in range(n):
-            ns = k.netns_add(f"h{i}")
+            ns = self.api.netns(f"h{i}")
             p = k.newlink(k.init_ns, LinkRequest(name=f"p{i}", kind="veth",
                                                    peer=LinkRequest(name="eth0", net_ns=ns)))
             k.set_master(p, self.br)

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 import pytest
+from ipv6_off import disable_ipv6
 
 from vnetlab.api import Lab
 from vnetlab.commands import run
@@ -459,6 +460,7 @@ def run_emulated(steps) -> list[tuple[str, int, str, str]]:
     lab = Lab()
     for n in _names(steps):
         lab.netns(n)
+        disable_ipv6(lab, n)         # as run_on_host (and the goldens' recorder) does
     out = []
     for step in steps:
         if step.startswith("@"):

@@ -15,6 +15,7 @@ import subprocess
 import pytest
 
 from golden_cases import GOLDEN
+from ipv6_off import disable_ipv6
 from vnetlab.api import Lab
 from vnetlab.commands import run
 
@@ -133,6 +134,8 @@ def test_seed_director_matches_live_host(host):
     lab = Lab()
     lab.kernel.missing_modules.add("ipip")    # the host kernel 6.18 has no ipip (tunl0)
     nss = {"dir": lab.netns("dir"), "rs": lab.netns("rs")}
+    for short in nss:
+        disable_ipv6(lab, short)              # as on the host side above
     got = []
     for ns, cmd in SEED_STEPS:
         got.extend(run_emulated(lab, nss[ns], [cmd.format(rs="rs", dir="dir")]))

@@ -25,7 +25,11 @@ import time
 
 import pytest
 
-from vnetlab.api import Lab
+from ipv6_off import lab_without_ipv6
+from vnetlab.api import Lab  # noqa: F401
+
+# The host side (HostLab.ns) disables IPv6 in each netns it makes, so ND/MLD frames stay out of the
+# counters these tests compare; every emulated netns here does the same (ipv6_off.lab_without_ipv6).
 from vnetlab.stack.errors import KernelError
 from vnetlab.stack.kernel import LinkRequest
 from vnetlab.stack.netdev import (IF_OPER_DORMANT, IF_OPER_DOWN, IF_OPER_LOWERLAYERDOWN,
@@ -292,7 +296,7 @@ def errno_text(n: int) -> str:
 # =============================================================================================
 
 def test_CORE_01_second_rx_handler_is_EBUSY():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, _ = pair(lab)
     assert not rx_handler_busy(a)
     rx_handler_register(a, lambda skb: RX_HANDLER_PASS, "first")
@@ -307,7 +311,7 @@ def test_CORE_01_second_rx_handler_is_EBUSY():
 
 
 def test_CORE_01_no_rx_handler_device_refuses_with_EINVAL():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, _ = pair(lab)
     a.no_rx_handler = True                       # IFF_NO_RX_HANDLER (an ipvlan slave)
     assert rx_handler_busy(a)
@@ -331,7 +335,7 @@ def _routed_pair(lab: Lab):
 
 
 def test_CORE_02_pass_continues_up_the_stack_of_the_same_device():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = _routed_pair(lab)
     calls = []
     rx_handler_register(b, lambda skb: calls.append(skb.dev) or RX_HANDLER_PASS, None)
@@ -340,7 +344,7 @@ def test_CORE_02_pass_continues_up_the_stack_of_the_same_device():
 
 
 def test_CORE_02_consumed_goes_no_further():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = _routed_pair(lab)
     calls = []
     rx_handler_register(b, lambda skb: calls.append(skb) or RX_HANDLER_CONSUMED, None)
@@ -350,7 +354,7 @@ def test_CORE_02_consumed_goes_no_further():
 
 
 def test_CORE_02_taps_see_the_frame_before_the_rx_handler():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True)
     order = []
     b.ptype_all.append(lambda skb, d, tx: order.append("tap"))
@@ -360,7 +364,7 @@ def test_CORE_02_taps_see_the_frame_before_the_rx_handler():
 
 
 def test_CORE_02_another_restarts_on_the_new_device():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True)
     c, d = lab.add_veth("C", "D")
     seen_b, seen_c = [], []
@@ -379,7 +383,7 @@ def test_CORE_02_another_restarts_on_the_new_device():
 
 
 def test_CORE_02_unhandled_protocol_counts_rx_dropped_unless_a_tap_took_it():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True)
     emu_send(lab, a, [frame(MAC_B, MAC_A)])
     # __netif_receive_skb_core(): no handler -> rx_dropped (rx_nohandler is for exact delivery)
@@ -403,7 +407,7 @@ def test_CORE_02_matches_host_kernel(hl):
     hl.recv_end(p)
     tapped = hl.stats("x", "B")
 
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True)
     emu_send(lab, a, [f])
     e_no_tap = emu_stats(b)
@@ -419,7 +423,7 @@ def test_CORE_02_matches_host_kernel(hl):
 # =============================================================================================
 
 def test_CORE_03_drops_when_target_is_not_up():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab)
     skb = Skb(frame(MAC_B, MAC_A), dev=a)
     assert dev_forward_skb(b, skb) is False
@@ -431,7 +435,7 @@ def test_CORE_03_drops_when_target_is_not_up():
 
 @pytest.mark.parametrize("mtu", [68, 1500, 9000, 65535])
 def test_CORE_03_length_limit_is_mtu_plus_hard_header_plus_4(mtu):
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True, peer_mtu=mtu)
     limit = mtu + 14 + 4
     ok = Skb(frame(MAC_B, MAC_A, payload=bytes(limit - 14)), dev=a)
@@ -444,7 +448,7 @@ def test_CORE_03_length_limit_is_mtu_plus_hard_header_plus_4(mtu):
 
 
 def test_CORE_03_scrubs_mark_only_across_netns_and_resets_priority():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True)
     c, d = lab.add_veth("C", "D", peer_ns=lab.netns("other"), address="02:00:00:00:00:0c",
                         peer_address="02:00:00:00:00:0d", up=True)
@@ -467,7 +471,7 @@ def test_CORE_03_matches_host_kernel_length_boundary(hl):
     h_res = hl.send("x", "A", [f1518, f1519])
     h = (hl.stats("x", "A"), hl.stats("x", "B"))
 
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True, mtu=2000)
     e_res = emu_send(lab, a, [f1518, f1519])
     e = (emu_stats(a), emu_stats(b))
@@ -501,7 +505,7 @@ def test_CORE_03_matches_host_kernel_mark_scrub(hl):
         return int(lines[1][lines[0].index("InEchos")])
     host_kept = {"same netns": in_echos("x") == 0, "across netns": in_echos("y") == 0}
 
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True)
     c, d = lab.add_veth("C", "D", peer_ns=lab.netns("y"), address="02:00:00:00:00:0c",
                         peer_address="02:00:00:00:00:0d", up=True)
@@ -525,7 +529,7 @@ EXPECTED_PKT_TYPES = [PACKET_HOST, PACKET_BROADCAST, PACKET_MULTICAST, PACKET_MU
 
 
 def test_CORE_04_pkt_type_from_destination_mac():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True)
     seen = emu_tap(b)
     emu_send(lab, a, [frame(dst, MAC_A) for dst in DSTS])
@@ -534,7 +538,7 @@ def test_CORE_04_pkt_type_from_destination_mac():
 
 
 def test_CORE_04_ipv4_drops_otherhost_and_counts_it():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = _routed_pair(lab)
     before = b.get_stats64()
     emu_send(lab, a, [echo_frame("02:00:00:00:00:99", MAC_A, "10.0.0.1", "10.0.0.2")])
@@ -554,7 +558,7 @@ def test_CORE_04_matches_host_kernel(hl):
     hl.send("x", "A", [echo_frame("02:00:00:00:00:99", MAC_A, "10.0.0.9", "10.0.0.2")])
     host_b = hl.stats("x", "B")
 
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True)
     lab.add_addr(b, "10.0.0.2/24")
     seen = emu_tap(b)
@@ -571,7 +575,7 @@ def test_CORE_04_matches_host_kernel(hl):
 # =============================================================================================
 
 def test_CORE_05_default_operstate_rules():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab)
     lo = lab.ns().lo
     a.testing = True
@@ -590,7 +594,7 @@ def test_CORE_05_default_operstate_rules():
 
 
 def test_CORE_05_iflink_is_looked_up_in_the_devices_own_netns():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, ns=lab.netns("n1"))
     lab.set_link(a, netns=lab.netns("n2"))
     # B (ifindex 2 in n1) links to A's index 3 in n2; in n1 index 3 is free -> DOWN
@@ -603,7 +607,7 @@ def test_CORE_05_iflink_is_looked_up_in_the_devices_own_netns():
 
 
 def test_CORE_05_a_device_that_is_not_running_reports_DOWN():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True)
     lab.run_for(2)
     assert a.operstate == IF_OPER_UP
@@ -613,7 +617,7 @@ def test_CORE_05_a_device_that_is_not_running_reports_DOWN():
 
 
 def test_CORE_05_loopback_up_is_UNKNOWN_and_running():
-    lab = Lab()
+    lab = lab_without_ipv6()
     lo = lab.ns().lo
     assert emu_view(lo)["operstate"] == "DOWN" and emu_view(lo)["flags"] == ["LOOPBACK"]
     lab.set_link("lo", up=True)
@@ -625,7 +629,7 @@ def test_CORE_05_loopback_up_is_UNKNOWN_and_running():
 
 def test_CORE_05_carrier_loss_of_a_paired_device_is_applied_at_once():
     """linkwatch_urgent_event(): iflink != ifindex is urgent, so the same instant."""
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True)
     lab.run_for(0.1)                   # a full linkwatch run 0.1 s ago: the window is open
     lab.set_link(b, up=False)
@@ -639,7 +643,7 @@ def test_CORE_05_carrier_loss_of_a_paired_device_is_applied_at_once():
 def test_CORE_05_non_urgent_carrier_loss_waits_for_the_one_second_window():
     """Across netns with equal ifindexes (iflink == ifindex) a running veth's carrier loss is not
     urgent: applied no sooner than one second after the previous full linkwatch run (§13)."""
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, ns=lab.netns("n1"), peer_ns=lab.netns("n2"), up=True)
     assert a.ifindex == b.ifindex == a.get_iflink() == 2
     lab.run_for(2)
@@ -667,7 +671,7 @@ def test_CORE_05_non_urgent_carrier_loss_waits_for_the_one_second_window():
 
 
 def test_CORE_05_getlink_syncs_the_pending_event_of_that_device():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, ns=lab.netns("n1"), peer_ns=lab.netns("n2"), up=True)
     lab.run_for(2)
     lab.set_link(b, up=False)
@@ -684,7 +688,7 @@ def test_CORE_05_getlink_syncs_the_pending_event_of_that_device():
 def test_CORE_05_first_open_carrier_on_is_not_urgent_when_iflink_is_ifindex():
     """The end opened second gets carrier inside ndo_open, before its qdisc was ever attached:
     qdisc_tx_changing() is false, so it waits for the window (operstate DOWN with LOWER_UP)."""
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, ns=lab.netns("n1"), peer_ns=lab.netns("n2"))
     lab.run_for(0.05)
     lab.set_link(a, up=True)
@@ -710,7 +714,7 @@ def _emu_script(lab, steps):
 def test_CORE_05_matches_host_kernel_settled_states(hl):
     """Same netns; every state read with RTM_GETLINK (synced), as ``ip link show dev``."""
     hl.sh("ip link add A type veth peer name B", "x")
-    lab = Lab()
+    lab = lab_without_ipv6()
     lab.add_veth("A", "B", ns=lab.netns("x"))
     settle(lab)
     steps = ["ip link set B up", "ip link set A up", "ip link set B down", "ip link set B up",
@@ -743,7 +747,7 @@ def test_CORE_05_matches_host_kernel_linkwatch_lag(hl):
     host_synced = hl.link("n1", "A")
     host_after = hl.dump("n1")["A"]
 
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = lab.add_veth("A", "B", ns=lab.netns("n1"), peer_ns=lab.netns("n2"))
     lab.set_link(a, up=True)
     lab.set_link(b, up=True)
@@ -775,7 +779,7 @@ def test_CORE_05_matches_host_kernel_first_open_lag(hl):
     time.sleep(1.1)
     host_later = (hl.dump("n1")["A"], hl.dump("n2")["B"])
 
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = lab.add_veth("A", "B", ns=lab.netns("n1"), peer_ns=lab.netns("n2"))
     lab.run_for(0.05)
     lab.set_link(a, up=True)
@@ -795,7 +799,7 @@ def test_CORE_05_matches_host_kernel_first_open_lag(hl):
 # =============================================================================================
 
 def test_CORE_06_stacked_device_copies_carrier_dormant_testing_not_admin_state():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab)
     upper = NetDevice(lab.kernel, "upper0")
     lab.kernel.register_netdevice(upper, lab.ns())
@@ -820,7 +824,7 @@ def test_CORE_06_stacked_device_copies_carrier_dormant_testing_not_admin_state()
 # =============================================================================================
 
 def test_CORE_07_same_netns_link_name_and_M_DOWN():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab)
     assert emu_view(a)["link"] == "B" and emu_view(b)["link"] == "A"
     assert "M-DOWN" in emu_view(a)["flags"]
@@ -831,7 +835,7 @@ def test_CORE_07_same_netns_link_name_and_M_DOWN():
 
 
 def test_CORE_07_other_netns_link_index_and_netnsid():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, peer_ns=lab.netns("n2"))
     va, vb = emu_view(a), emu_view(b)
     assert "link" not in va and va["link_index"] == b.ifindex and va["link_netnsid"] == 0
@@ -844,7 +848,7 @@ def test_CORE_07_matches_host_kernel(hl):
     n2 = hl.ns("n2")
     hl.sh(f"ip link add A type veth peer name B && ip link add C type veth peer name D "
           f"netns {n2} && ip link set B up && ip link set C up", "n1")
-    lab = Lab()
+    lab = lab_without_ipv6()
     lab.add_veth("A", "B", ns=lab.netns("n1"))
     lab.add_veth("C", "D", ns="n1", peer_ns=lab.netns("n2"))
     lab.set_link("B", ns="n1", up=True)
@@ -860,7 +864,7 @@ def test_CORE_07_matches_host_kernel(hl):
 # =============================================================================================
 
 def test_CORE_08_move_closes_flushes_and_keeps_ifindex():
-    lab = Lab()
+    lab = lab_without_ipv6()
     n1, n2 = lab.netns("n1"), lab.netns("n2")
     a, b = pair(lab, ns=n1, up=True)
     lab.add_addr(a, "10.0.0.1/24")
@@ -870,13 +874,17 @@ def test_CORE_08_move_closes_flushes_and_keeps_ifindex():
     lab.set_link(a, netns=n2)
     assert a.ns is n2 and n2.get("A") is a and n1.get("A") is None
     assert a.ifindex == idx
-    assert not a.up and lab.addrs(a) == [] and a.uc == [] and a.mc == []
+    # The move flushes uc/mc; then IPv6's NETDEV_REGISTER in n2 (ipv6_add_dev) joins ff01::1 and
+    # ff02::1 even with disable_ipv6=1: two references to 33:33:00:00:00:01 (host 6.18 `ip maddr`
+    # shows that link group on a new veth in a netns with IPv6 disabled).
+    allnodes = [b"\x33\x33\x00\x00\x00\x01"] * 2 if lab.kernel.ipv6_enabled else []
+    assert not a.up and lab.addrs(a) == [] and a.uc == [] and a.mc == allnodes
     assert not lab.ns(n2).ipv4.is_local(wip.to_int(wip.aton("10.0.0.1")))
     assert not lab.ns(n1).ipv4.is_local(wip.to_int(wip.aton("10.0.0.1")))
 
 
 def test_CORE_08_ifindex_taken_in_the_target_gets_a_new_one():
-    lab = Lab()
+    lab = lab_without_ipv6()
     n1, n2 = lab.netns("n1"), lab.netns("n2")
     a, b = lab.add_veth("A", "B", ns=n1)          # B 2, A 3 in n1
     p, q = lab.add_veth("P", "Q", ns=n2)          # Q 2, P 3 in n2
@@ -887,7 +895,7 @@ def test_CORE_08_ifindex_taken_in_the_target_gets_a_new_one():
 
 
 def test_CORE_08_refusals():
-    lab = Lab()
+    lab = lab_without_ipv6()
     n2 = lab.netns("n2")
     lab.add_veth("A", "B")
     lab.add_veth("A", "X", ns=n2)
@@ -910,7 +918,7 @@ def test_CORE_08_matches_host_kernel(hl):
     host_lo_err = host_errtext(hl.sh(f"ip link set lo netns {n2}", "n1", check=False))
     host_addrs = json.loads(hl.sh("ip -j addr show dev A", "n2").stdout)[0].get("addr_info", [])
 
-    lab = Lab()
+    lab = lab_without_ipv6()
     ln1, ln2 = lab.netns("n1"), lab.netns("n2")
     lab.add_veth("A", "B", ns=ln1)
     lab.add_addr("A", "10.0.0.1/24", ns=ln1)
@@ -939,7 +947,7 @@ def test_CORE_08_matches_host_kernel(hl):
 # =============================================================================================
 
 def test_CORE_09_qlen_1000_and_noqueue_once_opened():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab)
     lo = lab.ns().lo
     for dev in (lo, a, b):
@@ -961,7 +969,7 @@ def test_CORE_09_matches_host_kernel(hl):
           "name D && ip link set lo up && ip link set A up && ip link set A down && "
           "ip link set C up", "n1")
     hl.sh(f"ip link set C netns {n2}", "n1")
-    lab = Lab()
+    lab = lab_without_ipv6()
     n1 = lab.netns("n1")
     lab.add_veth("A", "B", ns=n1)
     lab.kernel.newlink(n1, LinkRequest(name="C", kind="veth", txqlen=500,
@@ -980,14 +988,14 @@ def test_CORE_09_matches_host_kernel(hl):
 # =============================================================================================
 
 def test_VETH_01_peer_is_registered_first():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = lab.add_veth("A", "B")
     assert (lab.ns().lo.ifindex, b.ifindex, a.ifindex) == (1, 2, 3)
     assert [d.name for d in lab.ns().devices] == ["lo", "B", "A"]
 
 
 def test_VETH_01_default_names_are_veth_N():
-    lab = Lab()
+    lab = lab_without_ipv6()
     k, ns = lab.kernel, lab.ns()
     d1 = k.newlink(ns, LinkRequest(kind="veth"))
     assert (d1.peer.name, d1.peer.ifindex, d1.name, d1.ifindex) == ("veth0", 2, "veth1", 3)
@@ -996,7 +1004,7 @@ def test_VETH_01_default_names_are_veth_N():
 
 
 def test_VETH_01_random_distinct_local_unicast_macs_and_no_carrier():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = lab.add_veth("A", "B")
     for d in (a, b):
         assert d.addr[0] & 0x02 and not d.addr[0] & 0x01     # locally administered unicast
@@ -1016,7 +1024,7 @@ def test_VETH_01_matches_host_kernel(hl):
     host = {n: v for n, v in hl.dump("x").items()}
     host_cc = {n: hl.stats("x", n)["carrier_changes"] for n in host if n != "lo"}
 
-    lab = Lab()
+    lab = lab_without_ipv6()
     x = lab.netns("x")
     lab.kernel.newlink(x, LinkRequest(kind="veth"))
     lab.kernel.newlink(x, LinkRequest(name="A", kind="veth"))
@@ -1032,7 +1040,7 @@ def test_VETH_01_matches_host_kernel(hl):
 # =============================================================================================
 
 def test_VETH_02_iflink_is_the_peer_index_and_follows_moves():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = lab.add_veth("A", "B")
     assert (a.get_iflink(), b.get_iflink()) == (b.ifindex, a.ifindex)
     n2 = lab.netns("n2")
@@ -1050,7 +1058,7 @@ def test_VETH_02_matches_host_kernel(hl):
           f"peer name F", "n1")
     hl.sh("ip link add P type veth peer name Q", "n2")
     hl.sh(f"ip link set E netns {n2}", "n1")
-    lab = Lab()
+    lab = lab_without_ipv6()
     ln1, ln2 = lab.netns("n1"), lab.netns("n2")
     lab.add_veth("A", "B", ns=ln1, peer_ns=ln2)
     lab.add_veth("E", "F", ns=ln1)
@@ -1066,7 +1074,7 @@ def test_VETH_02_matches_host_kernel(hl):
 # =============================================================================================
 
 def test_VETH_03_carrier_needs_both_ends_up():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = lab.add_veth("A", "B")
     lab.set_link(a, up=True)
     assert not a.carrier and not b.carrier             # peer not up: no carrier
@@ -1087,7 +1095,7 @@ def test_VETH_03_carrier_needs_both_ends_up():
 
 def test_VETH_03_matches_host_kernel(hl):
     hl.sh("ip link add A type veth peer name B", "x")
-    lab = Lab()
+    lab = lab_without_ipv6()
     lab.add_veth("A", "B", ns=lab.netns("x"))
     settle(lab)
     for cmd in ("ip link set A up", "ip link set B up", "ip link set A down",
@@ -1108,7 +1116,7 @@ def test_VETH_03_matches_host_kernel(hl):
 # =============================================================================================
 
 def test_VETH_04_peer_down_in_the_same_netns_is_LOWERLAYERDOWN_with_M_DOWN():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = lab.add_veth("A", "B")
     lab.set_link(a, up=True)
     settle(lab)
@@ -1118,7 +1126,7 @@ def test_VETH_04_peer_down_in_the_same_netns_is_LOWERLAYERDOWN_with_M_DOWN():
 
 
 def test_VETH_04_peer_down_in_another_netns_depends_on_the_local_index():
-    lab = Lab()
+    lab = lab_without_ipv6()
     n1, n2 = lab.netns("n1"), lab.netns("n2")
     a, b = lab.add_veth("A", "B", ns=n1)               # B 2, A 3
     lab.set_link(a, netns=n2)                          # A keeps 3 in n2
@@ -1160,7 +1168,7 @@ def test_VETH_04_matches_host_kernel(hl):
     seen_host.append(hl.link("n1", "B"))
     host_cd = (hl.link("n1", "C"), hl.link("n1", "D"))
 
-    lab = Lab()
+    lab = lab_without_ipv6()
     ln1, ln2 = lab.netns("n1"), lab.netns("n2")
     a, b = lab.add_veth("A", "B", ns=ln1)
     lab.set_link(a, netns=ln2)
@@ -1202,7 +1210,7 @@ def test_VETH_05_both_ends_up_means_both_running_after_any_sequence():
     checked = 0
     for n in range(1, 5):
         for seq in itertools.product(ops, repeat=n):
-            lab = Lab()
+            lab = lab_without_ipv6()
             n1, n2 = lab.netns("n1"), lab.netns("n2")
             a, b = lab.add_veth("A", "B", ns=n1)
             for op in seq:
@@ -1226,7 +1234,7 @@ def test_VETH_05_both_ends_up_means_both_running_after_any_sequence():
 # =============================================================================================
 
 def test_VETH_06_peer_not_up_drops_with_sender_tx_and_receiver_rx_dropped():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True)
     lab.set_link(b, up=False)
     # the driver is reached only in the window before linkwatch deactivates A's qdisc
@@ -1235,7 +1243,7 @@ def test_VETH_06_peer_not_up_drops_with_sender_tx_and_receiver_rx_dropped():
 
 
 def test_VETH_06_without_carrier_the_noop_qdisc_drops_on_the_sender_only():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True)
     lab.set_link(b, up=False)
     settle(lab)
@@ -1244,7 +1252,7 @@ def test_VETH_06_without_carrier_the_noop_qdisc_drops_on_the_sender_only():
 
 
 def test_VETH_06_too_long_for_the_peer_mtu():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True, mtu=9000, peer_mtu=1500)
     seen = emu_tap(b)
     emu_send(lab, a, [frame(MAC_B, MAC_A, payload=bytes(1504)),
@@ -1255,7 +1263,7 @@ def test_VETH_06_too_long_for_the_peer_mtu():
 
 
 def test_VETH_06_pkt_type_against_the_peer_and_scrub_across_netns():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True, peer_ns=lab.netns("n2"))
     seen = emu_tap(b)
     emu_send(lab, a, [frame(dst, MAC_A) for dst in DSTS], mark=7)
@@ -1275,7 +1283,7 @@ def test_VETH_06_matches_host_kernel(hl):
     host_rc = hl.send("x", "A", [frame(MAC_B, MAC_A)])
     host = (hl.stats("x", "A"), hl.stats("x", "B"))
 
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True, mtu=9000)
     seen = emu_tap(b, None)
     emu_send(lab, a, big)
@@ -1295,7 +1303,7 @@ def test_VETH_06_matches_host_kernel(hl):
 @pytest.mark.parametrize("where,mtu", [("dev", 67), ("dev", 65536), ("peer", 67),
                                        ("peer", 65536)])
 def test_VETH_07_invalid_mtu_at_creation_is_EINVAL(where, mtu):
-    lab = Lab()
+    lab = lab_without_ipv6()
     kw = {"mtu": mtu} if where == "dev" else {"peer_mtu": mtu}
     with pytest.raises(KernelError) as ei:
         lab.add_veth("A", "B", **kw)
@@ -1306,7 +1314,7 @@ def test_VETH_07_invalid_mtu_at_creation_is_EINVAL(where, mtu):
 
 
 def test_VETH_07_mtu_range_and_independent_mtus():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = lab.add_veth("A", "B", mtu=65535, peer_mtu=68)
     assert (a.mtu, b.mtu) == (65535, 68)
     assert (a.min_mtu, a.max_mtu) == (68, 65535)
@@ -1321,7 +1329,7 @@ def test_VETH_07_mtu_range_and_independent_mtus():
 
 
 def test_VETH_07_noqueue_yet_qlen_1000():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True)
     assert (emu_view(a)["qdisc"], emu_view(a)["txqlen"]) == ("noqueue", 1000)
 
@@ -1338,7 +1346,7 @@ def test_VETH_07_matches_host_kernel(hl):
         p = hl.sh(cmd, "x", check=False)
         host_out.append((p.returncode == 0, host_errtext(p)))
 
-    lab = Lab()
+    lab = lab_without_ipv6()
     x = lab.netns("x")
     emu_out = []
     for cmd in cmds:
@@ -1365,7 +1373,7 @@ def test_VETH_07_matches_host_kernel(hl):
 
 def test_VETH_08_deleting_either_end_deletes_both():
     for victim in ("A", "B"):
-        lab = Lab()
+        lab = lab_without_ipv6()
         a, b = lab.add_veth("A", "B", peer_ns=lab.netns("n2"))
         lab.del_link(victim, ns=None if victim == "A" else "n2")
         assert lab.ns().get("A") is None and lab.ns("n2").get("B") is None
@@ -1373,7 +1381,7 @@ def test_VETH_08_deleting_either_end_deletes_both():
 
 
 def test_VETH_08_destroying_a_netns_deletes_its_ends_and_their_peers():
-    lab = Lab()
+    lab = lab_without_ipv6()
     n1 = lab.netns("n1")
     lab.add_veth("A", "B", ns=n1, peer_ns=lab.netns("n2"))
     lab.add_veth("C", "D", ns=n1, peer_ns=lab.netns("n3"))
@@ -1396,7 +1404,7 @@ def test_VETH_08_matches_host_kernel(hl):
         time.sleep(0.05)
     host_n1 = hl.names("n1")
 
-    lab = Lab()
+    lab = lab_without_ipv6()
     n1 = lab.netns("n1")
     lab.add_veth("A", "B", ns=n1, peer_ns=lab.netns("n2"))
     lab.add_veth("C", "D", ns=n1, peer_ns=lab.netns("n3"))
@@ -1412,7 +1420,7 @@ def test_VETH_08_matches_host_kernel(hl):
 # =============================================================================================
 
 def test_VETH_09_moved_end_stays_linked_arrives_down_and_the_other_loses_carrier():
-    lab = Lab()
+    lab = lab_without_ipv6()
     n2 = lab.netns("n2")
     a, b = pair(lab, up=True)
     lab.add_addr(a, "10.0.0.1/24")
@@ -1444,7 +1452,7 @@ def test_VETH_09_matches_host_kernel(hl):
     hl.sh("ip link set A up", "n2")
     host_2 = (hl.link("n1", "B"), hl.link("n2", "A"))
 
-    lab = Lab()
+    lab = lab_without_ipv6()
     ln1, ln2 = lab.netns("n1"), lab.netns("n2")
     a, b = pair(lab, ns=ln1, up=True)
     lab.add_addr(a, "10.0.0.1/24")
@@ -1466,7 +1474,7 @@ def test_VETH_09_matches_host_kernel(hl):
 # =============================================================================================
 
 def test_VETH_10_rx_counters_are_the_peers_tx_counters():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = _routed_pair(lab)
     assert lab.ping("10.0.0.2", ns="a", count=3, interval=0.2).received == 3
     sa, sb = a.get_stats64(), b.get_stats64()
@@ -1478,7 +1486,7 @@ def test_VETH_10_rx_counters_are_the_peers_tx_counters():
 
 
 def test_VETH_10_dropped_frames_are_in_no_packet_counter():
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, up=True, mtu=9000)
     emu_send(lab, a, [frame(MAC_B, MAC_A, payload=bytes(3000))])
     sa, sb = a.get_stats64(), b.get_stats64()
@@ -1494,7 +1502,7 @@ def test_VETH_10_matches_host_kernel(hl):
     assert p.returncode == 0, p.stdout + p.stderr
     host = (hl.stats("a", "A"), hl.stats("b", "B"))
 
-    lab = Lab()
+    lab = lab_without_ipv6()
     a, b = pair(lab, ns=lab.netns("a"), peer_ns=lab.netns("b"))
     lab.add_addr(a, "10.0.0.1/24")
     lab.set_link(a, up=True)

@@ -34,8 +34,10 @@ def _arp_request(src_mac: bytes, src_ip: bytes, dst_ip: bytes) -> bytes:
 
 
 def _lab_with_hostlink(up: bool = True):
+    from ipv6_off import disable_ipv6
     lab = Lab()
     ns = lab.netns("a")
+    disable_ipv6(lab, "a")      # the outbox then holds the ping's ARP/ICMP, not also RS/MLD
     dev = add_hostlink(lab.kernel, ns, "eth0", MAC_A)
     if up:
         lab.set_link("eth0", ns="a", up=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shlex
 
+from ipv6_off import disable_ipv6
 from vnetlab.api import Lab
 from vnetlab.commands import run
 from vnetlab.stack.skb import Skb
@@ -25,6 +26,7 @@ class Emu:
     def ns(self, n: str) -> str:
         if n not in self.made:
             self.lab.netns(n)
+            disable_ipv6(self.lab, n)      # as Host.ns does on the host kernel
             self.made.add(n)
         return n
 

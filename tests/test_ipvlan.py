@@ -344,10 +344,13 @@ def test_IPV_RX_04_l2_group_frames_go_to_master_and_all_slaves():
     for ns in ("h", "a", "b"):
         n.watch(ns, ETH_P_TEST)
     bc = b"\xff" * 6
+    # the count before: with IPv6 on, x's MLD reports / RS (33:33:...) already reached the
+    # l2 slaves during setup and were counted as multicast, as on the kernel
+    mc0 = n.slave("a").multicast
     _inject(n, bc + mac_parse(X_MAC) + ETH_P_TEST.to_bytes(2, "big") + b"ext".ljust(46, b"."))
     got = sorted((s[0], s[3]) for s in n.seen)
     assert got == [("a", PACKET_BROADCAST), ("b", PACKET_BROADCAST), ("h", PACKET_BROADCAST)]
-    assert n.slave("a").multicast == 1
+    assert n.slave("a").multicast == mc0 + 1
     # "our own": source MAC == master MAC and an ARP sender IP of a slave -> master only
     n.watch("a", 0x0806)
     n.watch("b", 0x0806)

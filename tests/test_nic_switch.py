@@ -8,6 +8,7 @@ taps on the NICs see what each one received. Time is virtual.
 from __future__ import annotations
 
 import pytest
+from ipv6_off import lab_without_ipv6
 
 import vnetlab.devices  # noqa: F401
 from vnetlab.devices.bridge import port_of
@@ -32,13 +33,16 @@ class Seg:
     """N machines (netns mI), each with one NIC eth0 (MAC 02:00:00:00:00:0I+1) on one switch."""
 
     def __init__(self, n: int = 3, latency_ns: int = 0, trace: bool = False):
-        self.k = k = Kernel(trace=Recorder() if trace else None)
+        # IPv6 off in every machine (sysctl before its NIC exists): the counts and frame lists
+        # here are of the test's own frames, not of each NIC's MLD/RS/DAD on link-up.
+        self.lab = lab_without_ipv6(trace=Recorder() if trace else None)
+        self.k = k = self.lab.kernel
         self.eng = k.engine
         self.sw = Switch(self.eng, "vmnet1", latency_ns=latency_ns)
         self.nics: list[Nic] = []
         self.rx: list[list] = [[] for _ in range(n)]
         for i in range(n):
-            ns = k.netns_add(f"m{i}")
+            ns = self.lab.netns(f"m{i}")
             nic = add_nic(k, ns, "eth0", mac(i + 1))
             self.sw.plug(nic)
             k.dev_open(nic)
@@ -263,10 +267,11 @@ def test_switch_joins_two_kernels_on_one_engine():
 
 
 def test_nic_as_bridge_port_and_unregister_unplugs():
-    k = Kernel()
+    lab = lab_without_ipv6()          # IPv6 off (sysctl first): rx_packets counts the test frames
+    k = lab.kernel
     sw = Switch(k.engine)
     wan = add_nic(k, k.init_ns, "eth0", mac(1))
-    peer_ns = k.netns_add("peer")
+    peer_ns = lab.netns("peer")
     peer = add_nic(k, peer_ns, "eth0", mac(2))
     br = k.newlink(k.init_ns, LinkRequest(name="br0", kind="bridge"))
     for n in (wan, peer):

@@ -28,8 +28,13 @@ def tcpdump(path, *args) -> list[str]:
 
 
 def two_ns():
+    from ipv6_off import disable_ipv6
     lab = Lab(seed=3)
     a, b = lab.netns("a"), lab.netns("b")
+    # IPv6 off (sysctl before eth0 exists): the captures hold the ping's ARP + ICMP only, not
+    # the router solicitations / MLD an IPv6 kernel also sends
+    disable_ipv6(lab, "a")
+    disable_ipv6(lab, "b")
     lab.add_veth("eth0", "eth0", ns=a, peer_ns=b)
     for ns, ip in ((a, "10.7.0.1/24"), (b, "10.7.0.2/24")):
         lab.set_link("eth0", ns=ns, up=True)

@@ -87,7 +87,11 @@ def test_why_bad_input(capsys):
 def test_run_trace_prints_every_frame(capsys):
     assert cli(["run", str(LABS / "bridge-two-ns.yaml"), "--trace"]) == 0
     out = capsys.readouterr().out
-    assert "br_fdb_update: learnt" in out and "br_forward:" in out
+    assert "br_forward:" in out
+    # with IPv6 (as on the real kernel) the MLD reports / DAD of the setup already taught br0
+    # both MACs before the checks start: nothing is learnt while they are traced
+    from vnetlab.stack.kernel import Kernel
+    assert ("br_fdb_update: learnt" in out) == (not Kernel.IPV6_DEFAULT)
     # the ping to the absent 10.0.0.3: ARP requests flooded by the bridge, never answered
     assert "ARP, Request who-has 10.0.0.3 tell 10.0.0.1" in out
 

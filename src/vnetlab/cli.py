@@ -7,7 +7,18 @@ import argparse
 import sys
 
 
+def _ipv6_default_from_env() -> None:
+    """VNETLAB_IPV6=0|1 sets the emulated kernel's IPv6 default (Kernel.IPV6_DEFAULT) for this
+    process: the test suite passes its choice to the `vnetlab sh` / `run` it spawns this way."""
+    import os
+    v = os.environ.get("VNETLAB_IPV6")
+    if v in ("0", "1"):
+        from .stack.kernel import Kernel
+        Kernel.IPV6_DEFAULT = v == "1"
+
+
 def main(argv: list[str] | None = None) -> int:
+    _ipv6_default_from_env()
     p = argparse.ArgumentParser(prog="vnetlab", description="A lab for Linux virtual networking")
     sub = p.add_subparsers(dest="cmd")
     sub.add_parser("demo", help="ping between two namespaces through a bridge (emulator)")

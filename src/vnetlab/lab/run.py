@@ -229,7 +229,10 @@ class EmuRun:
                 done += 1
                 if progress is not None:
                     progress(done, total, f"{name}: {line}")
-        lab.engine.run_until_idle(limit_ns=5 * 1_000_000_000)
+        # settle as the linux backend does (its script sleeps 1 s): with IPv6 the machine is
+        # never idle (router solicitations retry for ever), so waiting for idle would wait
+        # the whole limit and let a second RS into counters the real run never shows
+        lab.engine.run_for(1_000_000_000)
 
     def resolve(self, to: str) -> str | None:
         """A node name -> its first global IPv4 address (device order, primary first)."""

@@ -173,7 +173,7 @@ class Kernel:
     """One emulated machine. ``trace`` is the sink for per-hop records (or None).
     ``ipv6``: a kernel built with IPv6 (stack/ipv6.py); default ``Kernel.IPV6_DEFAULT``."""
 
-    IPV6_DEFAULT = False
+    IPV6_DEFAULT = True
 
     def __init__(self, engine: Engine | None = None, seed: int = 0, trace=None,
                  hostname: str = "vnetlab", ipv6: bool | None = None, cpus: int = 1):
