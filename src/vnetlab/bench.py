@@ -130,13 +130,13 @@ BR_MAX_PORTS = 1024   # the kernel's limit on a bridge's ports (EXFULL beyond it
 
 
 def _no_ipv6(lab: Lab, ns) -> None:
-    """``sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1``."""
-    if lab.kernel.ipv6_enabled:
-        from .commands import run
-        rc, _, err = run(lab, ["sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1",
-                               "net.ipv6.conf.default.disable_ipv6=1"], ns=ns)
-        if rc:
-            raise RuntimeError(f"bench: sysctl disable_ipv6: {err.strip()}")
+    """What ``sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1``
+    does in the kernel (the two devconf writes, with their propagation), without the command
+    layer: the build's other steps use the API too."""
+    ipv6 = (ns or lab.kernel.init_ns).ipv6
+    if ipv6 is not None:
+        ipv6.conf_write("all", "disable_ipv6", 1)
+        ipv6.conf_write("default", "disable_ipv6", 1)
 
 
 def build_star(n: int, per_bridge: int = 1000) -> Lab:
@@ -144,7 +144,7 @@ def build_star(n: int, per_bridge: int = 1000) -> Lab:
     1024 ports (as the kernel), so the ports hang off ceil(n / per_bridge) access bridges, each
     joined to the core bridge br0 by a veth trunk: one L2 segment, 10.0.0.0/8.
 
-    IPv6 is disabled by sysctl (net.ipv6.conf.{all,default}.disable_ipv6=1) in every netns,
+    IPv6 is disabled (net.ipv6.conf.{all,default}.disable_ipv6=1 written) in every netns,
     the initial one included, before its devices exist: the figure is the IPv4 build. With IPv6
     each device's MLD reports / RS / DAD NS flood the one bridged segment to every other device
     (no MLD querier, as on the real kernel): quadratic in n."""

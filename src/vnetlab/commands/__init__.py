@@ -63,8 +63,15 @@ def command(name: str):
     return deco
 
 
+_loaded = False
+
+
 def load_all() -> None:
-    """Import every command module (each registers itself)."""
+    """Import every command module (each registers itself); once per process (``run`` calls
+    it for every command line)."""
+    global _loaded
+    if _loaded:
+        return
     import importlib
     from . import ip, ping, sysctl  # noqa: F401
     for name in OPTIONAL_MODULES:
@@ -73,6 +80,7 @@ def load_all() -> None:
         except ModuleNotFoundError as e:
             if e.name != f"{__name__}.{name}":
                 raise
+    _loaded = True
 
 
 # command modules that register themselves when present (each tool's issue adds its module)
