@@ -13,10 +13,12 @@ from pathlib import Path
 GOLDEN = Path(__file__).parent / "golden" / "host-6.18"
 
 
-def load(name: str) -> list[tuple[str, str, str, int]]:
+def load(name: str, base: Path = GOLDEN) -> list[tuple[str, str, str, int]]:
+    """The (command, stdout, stderr, status) cases of ``base/name`` (host goldens by default;
+    the VM's are in ``golden/vm-6.1``)."""
     cases = []
     cmd, out, err = None, [], []
-    for line in (GOLDEN / name).read_text().splitlines():
+    for line in (base / name).read_text().splitlines():
         if line.startswith("$ "):
             cmd, out, err = line[2:], [], []
         elif line.startswith("rc="):

@@ -10,6 +10,8 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+import golden_cases
+
 from normalize import normalize
 from vnetlab.api import Lab
 from vnetlab.commands import run
@@ -31,20 +33,7 @@ UNORDERED = ("ip neigh show",)
 
 
 def load(name: str) -> list[tuple[str, str, str, int]]:
-    """``$ CMD`` / stdout lines / ``! `` stderr lines / ``rc=N`` (as tests/golden_cases.py)."""
-    cases = []
-    cmd, out, err = None, [], []
-    for line in (GOLDEN / name).read_text().splitlines():
-        if line.startswith("$ "):
-            cmd, out, err = line[2:], [], []
-        elif line.startswith("rc="):
-            cases.append((cmd, "".join(o + "\n" for o in out), "".join(e + "\n" for e in err),
-                          int(line[3:])))
-        elif line.startswith("! "):
-            err.append(line[2:])
-        else:
-            out.append(line)
-    return cases
+    return golden_cases.load(name, GOLDEN)
 
 
 CASES = load("ipvlan-cases.out")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
+import golden_cases
+
 from ipv6_off import disable_ipv6
 from normalize import normalize
 from vnetlab.api import Lab
@@ -22,19 +24,7 @@ GOLDEN = Path(__file__).parent / "golden" / "vm-6.1"
 
 
 def load(name: str) -> list[tuple[str, str, str, int]]:
-    cases = []
-    cmd, out, err = None, [], []
-    for line in (GOLDEN / name).read_text().splitlines():
-        if line.startswith("$ "):
-            cmd, out, err = line[2:], [], []
-        elif line.startswith("rc="):
-            cases.append((cmd, "".join(o + "\n" for o in out), "".join(e + "\n" for e in err),
-                          int(line[3:])))
-        elif line.startswith("! "):
-            err.append(line[2:])
-        else:
-            out.append(line)
-    return cases
+    return golden_cases.load(name, GOLDEN)
 
 
 CASES = load("ipip-cases.out")

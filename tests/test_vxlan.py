@@ -16,6 +16,8 @@ import struct
 import subprocess
 from pathlib import Path
 
+import golden_cases
+
 from normalize import normalize
 from vnetlab.api import Lab
 from vnetlab.commands import run
@@ -25,19 +27,7 @@ SEC = 1_000_000_000
 
 
 def load(name: str) -> list[tuple[str, str, str, int]]:
-    cases = []
-    cmd, out, err = None, [], []
-    for line in (GOLDEN / name).read_text().splitlines():
-        if line.startswith("$ "):
-            cmd, out, err = line[2:], [], []
-        elif line.startswith("rc="):
-            cases.append((cmd, "".join(o + "\n" for o in out), "".join(e + "\n" for e in err),
-                          int(line[3:])))
-        elif line.startswith("! "):
-            err.append(line[2:])
-        else:
-            out.append(line)
-    return cases
+    return golden_cases.load(name, GOLDEN)
 
 
 CASES = load("vxlan-cases.out")
