@@ -216,7 +216,7 @@ class Curl:
         o = self.o
         if not self.status:
             parts = text.split(" ", 2)
-            if not parts[0].startswith("HTTP/") or len(parts) < 2 or not parts[1].isdigit():
+            if not parts[0].startswith("HTTP/") or len(parts) < 2 or not (parts[1].isascii() and parts[1].isdigit()):
                 self.fail(1, "Received HTTP/0.9 when not allowed")
                 return False
             self.status = int(parts[1])
@@ -247,7 +247,7 @@ class Curl:
         k, v = text.split(":", 1)
         k = k.strip().lower()
         v = v.strip()
-        if k == "content-length" and v.isdigit():
+        if k == "content-length" and (v.isascii() and v.isdigit()):
             self.clen = int(v)
         elif k == "transfer-encoding" and "chunked" in v.lower():
             self.chunked = True
@@ -402,7 +402,7 @@ def split_url(url: str):
     if colon:
         if port == "":
             p = 80
-        elif not port.isdigit() or int(port) > 65535:
+        elif not (port.isascii() and port.isdigit()) or int(port) > 65535:
             raise ValueError(3, "URL using bad/illegal format or missing URL")
         else:
             p = int(port)

@@ -103,7 +103,7 @@ def main(ctx, argv: list[str]) -> int:
             return 2
         if a in ("-p", "--port"):
             v = args.pop(0)
-            if not v.isdigit() or not 0 < int(v) < 65536:
+            if not (v.isascii() and v.isdigit()) or not 0 < int(v) < 65536:
                 ctx.eprint(f"{PROG}: bad port '{v}'")
                 return 2
             port = int(v)

@@ -320,7 +320,7 @@ def inet_aton(s: str) -> int | None:
             elif p[0] == "0" and len(p) > 1:
                 v = int(p, 8)
             else:
-                if not p.isdigit():
+                if not (p.isascii() and p.isdigit()):
                     return None
                 v = int(p)
         except ValueError:
@@ -539,7 +539,7 @@ PROTO_NAME = {6: "tcp", 17: "udp", 132: "sctp"}
 
 
 def parse_service(buf: str | None, svc) -> int:
-    if buf is None or buf.isdigit():
+    if buf is None or (buf.isascii() and buf.isdigit()):
         return 0
     portp = None
     if buf.startswith("["):

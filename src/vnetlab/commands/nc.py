@@ -263,7 +263,7 @@ def parse(ctx, argv: list[str]):
 
 
 def _portnum(ctx, s: str) -> int:
-    if not s.isdigit():
+    if not (s.isascii() and s.isdigit()):
         _err(ctx, f"getaddrinfo for host \"{s}\" port: Servname not supported for ai_socktype")
     v = int(s)
     if v > 65535:
@@ -279,7 +279,7 @@ def main(ctx, argv: list[str]) -> int:
         o, pos = parse(ctx, argv)
         if "w" in o:
             w = o["w"]
-            if not w.isdigit():
+            if not (w.isascii() and w.isdigit()):
                 _err(ctx, f"timeout invalid: {w}")
             o["w"] = int(w)
         if o.get("h"):

@@ -126,7 +126,7 @@ class Resolver:
                 if len(fields) < 2 or "/" not in fields[1]:
                     continue
                 num, _, pr = fields[1].partition("/")
-                if num.isdigit():
+                if (num.isascii() and num.isdigit()):
                     self._services.setdefault((int(num), pr), fields[0])
         return self._services.get((port, proto))
 
@@ -134,7 +134,7 @@ class Resolver:
         if self._protocols is None:
             self._protocols = {}
             for fields in self._lines("protocols"):
-                if len(fields) >= 2 and fields[1].isdigit():
+                if len(fields) >= 2 and (fields[1].isascii() and fields[1].isdigit()):
                     self._protocols.setdefault(int(fields[1]), fields[0])
         return self._protocols.get(num)
 
@@ -1362,7 +1362,7 @@ def txtproto_print(ndo: Ndo, data: bytes, length: int, cmds) -> None:
         if tok.decode("ascii").upper() in cmds:
             print_this = True
         idx, tok = fetch_token(data, idx, length)
-        if idx and len(tok) == 3 and tok.isdigit():
+        if idx and len(tok) == 3 and (tok.isascii() and tok.isdigit()):
             print_this = True
     ndo.p(ndo.protocol.upper())
     if print_this:

@@ -289,8 +289,8 @@ class Resolver:
 
     def gethostbyname(self, name: str) -> int | None:
         """gethostbyname(): digits-and-dots names, /etc/hosts, then DNS (unreachable)."""
-        if name[:1].isdigit():
-            if all(c.isdigit() or c == "." for c in name) and not name.endswith("."):
+        if (name[:1].isascii() and name[:1].isdigit()):
+            if all((c.isascii() and c.isdigit()) or c == "." for c in name) and not name.endswith("."):
                 v = inet_aton_exact(name)
                 if v is None:
                     self.h_errno = HOST_NOT_FOUND

@@ -73,7 +73,7 @@ _FLAGS = set("aABCDdfhLnOqUvV46bR")
 
 def _ip(text: str) -> int | None:
     parts = text.split(".")
-    if len(parts) != 4 or not all(p.isdigit() and int(p) < 256 for p in parts):
+    if len(parts) != 4 or not all((p.isascii() and p.isdigit()) and int(p) < 256 for p in parts):
         return None
     v = 0
     for p in parts:

@@ -58,7 +58,7 @@ def parse_int(text: str) -> int:
     if not s:
         raise ProcError(errno.EINVAL, "Invalid argument")
     body = s[1:] if s[0] in "+-" else s
-    if not body.isdigit():
+    if not (body.isascii() and body.isdigit()):
         raise ProcError(errno.EINVAL, "Invalid argument")
     v = int(s)
     if not -(2 ** 31) <= v < 2 ** 31:

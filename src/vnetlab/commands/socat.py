@@ -64,7 +64,7 @@ def parse_ipv4(s: str) -> int | None:
         return None
     v = 0
     for p in parts:
-        if not p.isdigit() or int(p) > 255:
+        if not (p.isascii() and p.isdigit()) or int(p) > 255:
             return None
         v = (v << 8) | int(p)
     return v
@@ -219,7 +219,7 @@ def _parse_opts(m: Msg, items: list[str]) -> dict:
 
 
 def _port(m: Msg, s: str) -> int:
-    if not s.isdigit() or int(s) > 65535:
+    if not (s.isascii() and s.isdigit()) or int(s) > 65535:
         m.error(f'getaddrinfo("NULL", "{s}", {{1,0,1,6}}, {{}}): Servname not supported for '
                 f'ai_socktype')
     return int(s)
@@ -528,8 +528,8 @@ class Socat:
             s.setsockopt_reuseaddr()
         if b or sp:
             ip = self._bind_ip(a) if b else 0
-            port = int(sp) if sp and sp.isdigit() else (
-                int(b.split(":")[1]) if b and ":" in b and b.split(":")[1].isdigit() else 0)
+            port = int(sp) if sp and (sp.isascii() and sp.isdigit()) else (
+                int(b.split(":")[1]) if b and ":" in b and (b.split(":")[1].isascii() and b.split(":")[1].isdigit()) else 0)
             try:
                 s.bind((ip, port))
             except KernelError as e:

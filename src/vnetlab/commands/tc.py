@@ -557,7 +557,7 @@ class _Args:
 
     def next_is_number(self) -> bool:
         j = self.i + 1
-        return j < len(self.args) and self.args[j][:1].isdigit()
+        return j < len(self.args) and (self.args[j][:1].isascii() and self.args[j][:1].isdigit())
 
     def fail(self, msg: str, end: str = "\n"):
         self.t.ctx.eprint(msg, end=end)
@@ -1002,7 +1002,7 @@ def parse_netem(t, args: list) -> dict | None:
                     cor[0] = more(_percent, "latency")
             elif matches(a, "loss"):
                 v = w.next()
-                if v != "random" and not v[:1].isdigit():
+                if v != "random" and not (v[:1].isascii() and v[:1].isdigit()):
                     w.fail(f'vnetlab: netem loss model "{v}" is not emulated')
                 if v == "random":
                     v = w.next()

@@ -116,7 +116,7 @@ def _usage_error(ctx, msg: str):
 def _atoi(s: str) -> int:
     s = s.lstrip(" \t\n\r\f\v")
     i = 1 if s[:1] in ("+", "-") else 0
-    while i < len(s) and s[i].isdigit():
+    while i < len(s) and (s[i].isascii() and s[i].isdigit()):
         i += 1
     try:
         v = int(s[:i])
@@ -386,7 +386,7 @@ class FilterCompiler:
             if t in ("host", "net", "port", "src", "dst", "proto", "portrange", "less",
                      "greater", "vlan", "gateway", "multicast", "len"):
                 raise FilterError(f"vnetlab: the filter primitive '{t}' is not emulated")
-            if not (t[:1].isdigit() or t[:1].isalpha()):
+            if not ((t[:1].isascii() and t[:1].isdigit()) or t[:1].isalpha()):
                 raise FilterError("can't parse filter expression: syntax error")
             proto, dirq, typ = self.last                 # a bare id: previous qualifiers
         self.last = (proto, dirq, typ or "host")
@@ -427,7 +427,7 @@ class FilterCompiler:
     def _ip_proto(self, arg: str):
         num = {"icmp": 1, "tcp": 6, "udp": 17, "igmp": 2, "ipip": 4}.get(arg)
         if num is None:
-            if not arg.isdigit():
+            if not (arg.isascii() and arg.isdigit()):
                 raise FilterError(f"unknown ip proto '{arg}'")
             num = int(arg)
             if num > 255:
@@ -436,11 +436,11 @@ class FilterCompiler:
 
     def _addr(self, arg: str) -> bytes:
         parts = arg.split(".")
-        if parts and all(p.isdigit() for p in parts) and arg[:1].isdigit():
+        if parts and all((p.isascii() and p.isdigit()) for p in parts) and (arg[:1].isascii() and arg[:1].isdigit()):
             if len(parts) != 4 or any(int(p) > 255 for p in parts):
                 raise FilterError(f"invalid IPv4 address '{arg}'")
             return bytes(int(p) for p in parts)
-        if arg[:1].isdigit() and all(c.isdigit() or c == "." for c in arg):
+        if (arg[:1].isascii() and arg[:1].isdigit()) and all((c.isascii() and c.isdigit()) or c == "." for c in arg):
             raise FilterError(f"invalid IPv4 address '{arg}'")
         for line_addr, name in self._hosts():
             if name == arg:
@@ -549,7 +549,7 @@ class FilterCompiler:
         return lambda f: ip_m(f) or arp_m(f, 0x0806) or arp_m(f, 0x8035)
 
     def _port(self, proto, dirq, arg: str):
-        if arg.isdigit():
+        if (arg.isascii() and arg.isdigit()):
             port = int(arg)
             if port > 65535:
                 raise FilterError(f"illegal port number {port} > 65535")
@@ -625,7 +625,7 @@ def _service_port(resolver: Resolver, name: str, proto: str) -> int | None:
     for fields in resolver._lines("services"):
         if len(fields) >= 2 and "/" in fields[1]:
             num, _, pr = fields[1].partition("/")
-            if pr == proto and (fields[0] == name or name in fields[2:]) and num.isdigit():
+            if pr == proto and (fields[0] == name or name in fields[2:]) and (num.isascii() and num.isdigit()):
                 return int(num)
     return None
 
@@ -782,7 +782,7 @@ def _figure_of_merit(dev) -> int:
     """libpcap pcap-linux / fad-helpers: get_figure_of_merit() (lower is better)."""
     name = dev.name
     j = len(name)
-    while j > 0 and name[j - 1].isdigit():
+    while j > 0 and (name[j - 1].isascii() and name[j - 1].isdigit()):
         j -= 1
     n = int(name[j:]) + 1 if j < len(name) else 0
     flags = dev.get_flags()
@@ -821,7 +821,7 @@ def main(ctx, argv: list[str]) -> int:
     if name == "any":
         _error(ctx, "vnetlab: capturing on the \"any\" device is not emulated")
     dev = ns.by_name.get(name)
-    if dev is None and name.isdigit() and int(name) > 0:
+    if dev is None and (name.isascii() and name.isdigit()) and int(name) > 0:
         devs = sorted(ns.devices, key=lambda d: (_figure_of_merit(d), d.ifindex))
         if int(name) <= len(devs):
             dev = devs[int(name) - 1]

@@ -198,7 +198,7 @@ def netns_identify(ctx, argv: list[str]) -> int:
         ctx.eprint("extra arguments specified")
         return 1
     if argv:
-        if not argv[0].isdigit():
+        if not (argv[0].isascii() and argv[0].isdigit()):
             ctx.eprint(f"Specified string '{argv[0]}' is not a pid")
             return 1
         ctx.eprint("Cannot open network namespace: No such file or directory")

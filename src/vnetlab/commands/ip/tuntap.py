@@ -40,7 +40,7 @@ def _strtol_full(s: str):
     """``**argv && (strtol(argv, &end, 10), !*end)``: the value (as C's uid_t) or None."""
     t = s.lstrip(" \t\n\v\f\r")
     body = t[1:] if t[:1] in "+-" else t
-    if not s or not body or not body.isdigit():
+    if not s or not body or not (body.isascii() and body.isdigit()):
         return None
     v = int(t, 10)
     lo, hi = -(1 << 63), (1 << 63) - 1        # strtol saturates
