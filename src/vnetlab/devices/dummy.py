@@ -16,8 +16,8 @@
 
 from __future__ import annotations
 
-from ..stack.errors import EADDRNOTAVAIL, EINVAL, KernelError
-from ..stack.kernel import MODULE_ALIASES, MODULES, LinkKind, LinkRequest, apply_common, register_kind
+from ..stack.kernel import (MODULE_ALIASES, MODULES, LinkKind, LinkRequest, apply_common,
+                            register_kind, validate_ether_address)
 from ..stack.netdev import IFF_BROADCAST, IFF_NOARP, NetDevice
 
 NUMDUMMIES = 0          # systemd.conf's numdummies=0 (kernel default: 1)
@@ -45,12 +45,7 @@ class DummyKind(LinkKind):
 
     def validate(self, req: LinkRequest) -> None:
         """dummy_validate()."""
-        if req.address is not None:
-            if len(req.address) != 6:
-                raise KernelError(EINVAL)
-            a = req.address
-            if a[0] & 1 or a == b"\x00" * 6:
-                raise KernelError(EADDRNOTAVAIL)
+        validate_ether_address(req)
 
     def newlink(self, kernel, ns, req: LinkRequest) -> Dummy:
         dev = Dummy(kernel, req.name or ns.alloc_name(self.template))

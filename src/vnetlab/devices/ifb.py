@@ -21,8 +21,8 @@ from __future__ import annotations
 from collections import deque
 
 from ..stack import tc as _tc  # noqa: F401  (the qdisc layer: default qdiscs, hooks)
-from ..stack.errors import EADDRNOTAVAIL, EINVAL, KernelError
-from ..stack.kernel import MODULE_ALIASES, MODULES, LinkKind, LinkRequest, apply_common, register_kind
+from ..stack.kernel import (MODULE_ALIASES, MODULES, LinkKind, LinkRequest, apply_common,
+                            register_kind, validate_ether_address)
 from ..stack.netdev import IFF_BROADCAST, IFF_NOARP, NetDevice, dev_queue_xmit, netif_receive
 
 TX_Q_LIMIT = 32
@@ -92,12 +92,7 @@ class IfbKind(LinkKind):
 
     def validate(self, req: LinkRequest) -> None:
         """ifb_validate()."""
-        if req.address is not None:
-            if len(req.address) != 6:
-                raise KernelError(EINVAL)
-            a = req.address
-            if a[0] & 1 or a == b"\x00" * 6:
-                raise KernelError(EADDRNOTAVAIL)
+        validate_ether_address(req)
 
     def newlink(self, kernel, ns, req: LinkRequest) -> Ifb:
         dev = Ifb(kernel, req.name or ns.alloc_name(self.template))

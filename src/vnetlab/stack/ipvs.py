@@ -36,6 +36,7 @@ Statistics are published by the 2-second estimator as in 6.1 (ip_vs_est.c): the 
 from __future__ import annotations
 
 import struct
+from abc import ABC, abstractmethod
 
 from .errors import EEXIST, EINVAL, ENOENT, ERANGE, KernelError
 
@@ -319,7 +320,7 @@ def _ntoa(a: int) -> str:
 # =========================================================================================
 # schedulers (§9.5)
 # =========================================================================================
-class Scheduler:
+class Scheduler(ABC):
     name = ""
 
     def __init__(self, svc: Service):
@@ -331,8 +332,9 @@ class Scheduler:
     def del_dest(self, dest: Dest) -> None:
         pass
 
+    @abstractmethod
     def schedule(self, ipvs, saddr: int, sport: int, daddr: int, dport: int):
-        raise NotImplementedError
+        """The scheduler's pick (ip_vs_scheduler.schedule), or None."""
 
 
 class RR(Scheduler):

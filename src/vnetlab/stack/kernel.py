@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from ..sim import Engine
-from .errors import EEXIST, EINVAL, ENFILE, ENODEV, ENOENT, EOPNOTSUPP, KernelError
+from .errors import EADDRNOTAVAIL, EEXIST, EINVAL, ENFILE, ENODEV, ENOENT, EOPNOTSUPP, KernelError
 from .netdev import (IFF_UP, NETDEV_CHANGEADDR, NETDEV_CHANGEMTU, NETDEV_CHANGENAME,
                      NETDEV_DOWN, NETDEV_GOING_DOWN, NETDEV_REGISTER, NETDEV_UNREGISTER, NETDEV_UP,
                      Linkwatch, NetDevice, dev_set_rx_mode, netif_receive, rfc2863_policy)
@@ -460,6 +460,17 @@ def check_queues(req: LinkRequest) -> None:
         raise KernelError(EINVAL, "Invalid number of transmit queues")
     if req.numrxqueues is not None and not 1 <= req.numrxqueues <= 4096:
         raise KernelError(EINVAL, "Invalid number of receive queues")
+
+
+def validate_ether_address(req: LinkRequest) -> None:
+    """The ``IFLA_ADDRESS`` check of Ethernet-like kinds (dummy_validate, ifb_validate): six
+    bytes (EINVAL), unicast and not all zeros (is_valid_ether_addr: EADDRNOTAVAIL)."""
+    if req.address is not None:
+        if len(req.address) != 6:
+            raise KernelError(EINVAL)
+        a = req.address
+        if a[0] & 1 or a == b"\x00" * 6:
+            raise KernelError(EADDRNOTAVAIL)
 
 
 def apply_common(kernel: Kernel, dev: NetDevice, req: LinkRequest) -> None:

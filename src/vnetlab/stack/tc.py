@@ -40,6 +40,7 @@ would send, as a dict) and its ``stats``.
 from __future__ import annotations
 
 import heapq
+from abc import ABC, abstractmethod
 
 from .errors import EEXIST, EINVAL, ENODEV, ENOENT, EOPNOTSUPP, KernelError
 from .kernel import PERNET_INIT
@@ -175,11 +176,14 @@ class Qdisc:
     def change(self, opts: dict) -> None:
         pass
 
+    # A queueing qdisc overrides both; ingress, clsact and noqueue never queue (the kernel's
+    # q->enqueue is NULL for them and dev_queue_xmit/the ingress hook never call it), so the
+    # base keeps them as errors rather than abstract methods.
     def enqueue(self, skb, length: int) -> int:
-        raise NotImplementedError
+        raise NotImplementedError(f"{self.kind} does not queue")
 
     def dequeue(self):
-        raise NotImplementedError
+        raise NotImplementedError(f"{self.kind} does not queue")
 
     def reset(self) -> None:
         self.q = []
@@ -961,7 +965,7 @@ class Mirred(Action):
 # filters
 # =============================================================================================
 
-class Filter:
+class Filter(ABC):
     """One classifier instance (a tcf_proto at one pref), with its filter nodes."""
 
     kind = ""
@@ -972,8 +976,9 @@ class Filter:
         self.chain = chain
         self.nodes: list = []
 
+    @abstractmethod
     def classify(self, skb, length, at_ingress, depth) -> int:
-        raise NotImplementedError
+        """tcf_proto_ops.classify: the verdict for this skb."""
 
 
 class FilterNode:
